@@ -1,15 +1,166 @@
-// Package app is the WCRG Lab desktop GUI.
+// Package app is the WCRG Lab desktop GUI: one window with a tab per step of
+// the method, a job runner that keeps computation off the UI goroutine, and
+// menus to open data and export figures.
 package app
 
 import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
-	"fyne.io/fyne/v2/widget"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+
+	"github.com/wcrglab/wcrg/engine/gaussfield"
+	"github.com/wcrglab/wcrg/engine/lattice"
+	"github.com/wcrglab/wcrg/plots"
 )
 
-// Run opens the main window and blocks until it is closed.
+// AppID is the application identifier (also in FyneApp.toml).
+const AppID = "io.github.wcrglab.wcrg"
+
+// App is the running application: its window, state, job runner and tabs.
+type App struct {
+	fyne  fyne.App
+	win   fyne.Window
+	state *State
+	jobs  *Jobs
+	tabs  *container.AppTabs
+
+	data     *dataTab
+	wavelets *waveletTab
+}
+
+// Run opens the main window with the built-in demo data and blocks until
+// the window is closed.
 func Run() {
-	a := fyneapp.NewWithID("io.github.wcrglab.wcrg")
-	w := a.NewWindow("WCRG Lab")
-	w.SetContent(widget.NewLabel("WCRG Lab"))
-	w.ShowAndRun()
+	a := New(fyneapp.NewWithID(AppID))
+	a.LoadDemo()
+	if tab := os.Getenv("WCRGLAB_TAB"); tab != "" {
+		a.SelectTab(tab)
+	}
+	a.win.ShowAndRun()
+}
+
+// New builds the main window on fa without showing it. Tests pass
+// fyne.io/fyne/v2/test.NewApp().
+func New(fa fyne.App) *App {
+	a := &App{fyne: fa, state: &State{}}
+	a.win = fa.NewWindow("WCRG Lab")
+	a.jobs = NewJobs(a.win)
+	a.data = newDataTab(a)
+	a.wavelets = newWaveletTab(a)
+	a.tabs = container.NewAppTabs(
+		container.NewTabItem("Data", a.data.content),
+		container.NewTabItem("Wavelets", a.wavelets.content),
+	)
+	a.win.SetContent(container.NewBorder(nil, a.jobs.Bar, nil, nil, a.tabs))
+	a.win.SetMainMenu(a.mainMenu())
+	a.win.Resize(fyne.NewSize(1280, 820))
+	return a
+}
+
+// Window returns the main window.
+func (a *App) Window() fyne.Window { return a.win }
+
+// Jobs returns the job runner.
+func (a *App) Jobs() *Jobs { return a.jobs }
+
+// State returns the app state.
+func (a *App) State() *State { return a.state }
+
+// SelectTab shows the tab with the given title.
+func (a *App) SelectTab(title string) {
+	for _, it := range a.tabs.Items {
+		if it.Text == title {
+			a.tabs.Select(it)
+		}
+	}
+}
+
+func (a *App) mainMenu() *fyne.MainMenu {
+	file := fyne.NewMenu("File",
+		fyne.NewMenuItem("Load demo data", a.LoadDemo),
+	)
+	help := fyne.NewMenu("Help", fyne.NewMenuItem("About WCRG Lab", a.showAbout))
+	return fyne.NewMainMenu(file, help)
+}
+
+func (a *App) showAbout() {
+	dialog.ShowInformation("About WCRG Lab",
+		"WCRG Lab learns the Hamiltonian of 2D lattice fields with the\n"+
+			"Wavelet Conditional Renormalization Group (Marchand, Ozawa, Biroli,\n"+
+			"Mallat, Phys. Rev. X 13, 041038 (2023)), generates new fields from\n"+
+			"coarse to fine scales and shows how this avoids critical slowing down.", a.win)
+}
+
+// LoadDemo loads the built-in demo data set in a job.
+func (a *App) LoadDemo() {
+	a.jobs.Start("load", "Load demo data", func(ctx context.Context, report func(Progress)) (func(), error) {
+		d, err := demoDataset()
+		if err != nil {
+			return nil, err
+		}
+		return func() { a.state.SetData(d) }, nil
+	})
+}
+
+// demoDataset returns the built-in demo: 32 exactly sampled massive free
+// fields of 64×64 with correlation length ξ = 1/m = 8 (spec §7.2).
+func demoDataset() (*Dataset, error) {
+	const L, n, m = 64, 32, 0.125
+	g, err := gaussfield.NewSampler(L, gaussfield.FreeField(m))
+	if err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(2023, 41038))
+	s := lattice.NewStack(n, L)
+	for i := 0; i < n; i++ {
+		g.Sample(s.Field(i).Data, rng)
+	}
+	return &Dataset{
+		Name:  fmt.Sprintf("demo: Gaussian free field, m = %g (ξ = %g)", m, 1/m),
+		Stack: s, Kind: "gaussian",
+		Notes: []string{"exact samples drawn in Fourier space, seed 2023"},
+	}, nil
+}
+
+// exportFigure asks for a file name and saves fig there (PNG, SVG or PDF,
+// with the numbers as CSV beside it) in a job.
+func (a *App) exportFigure(fig *plots.Figure) {
+	if fig == nil {
+		return
+	}
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil {
+			dialog.ShowError(err, a.win)
+			return
+		}
+		if w == nil {
+			return
+		}
+		path := w.URI().Path()
+		w.Close()
+		if ext := strings.ToLower(filepath.Ext(path)); ext != ".png" && ext != ".svg" && ext != ".pdf" {
+			path += ".png"
+		}
+		a.jobs.Start("export", "Export figure", func(ctx context.Context, report func(Progress)) (func(), error) {
+			if err := fig.Save(path); err != nil {
+				return nil, err
+			}
+			return func() {
+				dialog.ShowInformation("Figure exported", fmt.Sprintf("Saved %s\nand its numbers as %s", path,
+					strings.TrimSuffix(path, filepath.Ext(path))+".csv"), a.win)
+			}, nil
+		})
+	}, a.win)
+	d.SetFileName(fig.Name + ".png")
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".png", ".svg", ".pdf"}))
+	d.Show()
 }

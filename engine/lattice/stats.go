@@ -94,11 +94,11 @@ func (h *Histogram) Add(x []float64) {
 			h.Under++
 			continue
 		}
-		b := int((v - h.Lo) * inv)
-		if !(b < nb) || v >= h.Hi { // also catches NaN
+		if !(v < h.Hi) { // also catches NaN
 			h.Over++
 			continue
 		}
+		b := min(int((v-h.Lo)*inv), nb-1) // rounding can reach nb just below Hi
 		h.Counts[b]++
 	}
 }

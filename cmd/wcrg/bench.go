@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strings"
+)
+
+// benchmark is one `wcrg bench` target.
+type benchmark struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, e *env, o benchOptions) (any, *table, error)
+}
+
+type benchOptions struct {
+	quick bool
+}
+
+func benchmarks() []benchmark {
+	return []benchmark{
+		{"wavelet", "db4 decomposition + reconstruction of 100 fields of 256² (J = 5) vs PyWavelets", benchWavelet},
+	}
+}
+
+func benchCommand() *command {
+	c := &command{
+		name:    "bench",
+		args:    "[TARGET ...]",
+		summary: "measure the engine's speed against its reference implementations",
+	}
+	var names []string
+	for _, b := range benchmarks() {
+		names = append(names, fmt.Sprintf("  %-11s %s", b.name, b.summary))
+	}
+	c.details = "Targets (default all):\n" + strings.Join(names, "\n") +
+		"\n\nReferences are measured in the same run on the same data; a missing reference\n" +
+		"(PyWavelets via /usr/bin/python3, a C compiler) is reported, not fatal."
+	c.setup = func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		quick := fs.Bool("quick", false, "fewer repetitions (a smoke test, not a measurement)")
+		return func(ctx context.Context, e *env, args []string) error {
+			all := benchmarks()
+			var chosen []benchmark
+			if len(args) == 0 || (len(args) == 1 && args[0] == "all") {
+				chosen = all
+			} else {
+				for _, a := range args {
+					found := false
+					for _, b := range all {
+						if b.name == a {
+							chosen = append(chosen, b)
+							found = true
+						}
+					}
+					if !found {
+						return usagef("unknown benchmark %q", a)
+					}
+				}
+			}
+			results := map[string]any{}
+			var tables []*table
+			for _, b := range chosen {
+				e.logf("bench %s: %s", b.name, b.summary)
+				obj, t, err := b.run(ctx, e, benchOptions{quick: *quick})
+				if err != nil {
+					return fmt.Errorf("bench %s: %w", b.name, err)
+				}
+				results[b.name] = obj
+				tables = append(tables, t)
+			}
+			return e.emit(results, tables)
+		}
+	}
+	return c
+}

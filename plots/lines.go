@@ -1,0 +1,178 @@
+package plots
+
+import (
+	"math"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/wcrglab/wcrg/engine/lattice"
+)
+
+// Series is one named curve: points (X[i], Y[i]) with optional symmetric
+// error bars Err[i] (nil for none).
+type Series struct {
+	Name    string
+	X, Y    []float64
+	Err     []float64
+	Dashed  bool // draw as a dashed line without markers (theory, fits)
+	NoLine  bool // markers only
+	Markers bool // markers on the line
+}
+
+// Axes describes a line figure's axes.
+type Axes struct {
+	Title, X, Y  string
+	LogX, LogY   bool
+	XMin, XMax   float64 // optional fixed limits (both zero: automatic)
+	YMin, YMax   float64
+	LegendBottom bool // legend in the bottom-left instead of the top-right
+}
+
+// LineFigure draws series on common axes. On a logarithmic axis, points with
+// a non-positive coordinate are left out (they are kept in the table). The
+// table lists series, x, y, err in long format.
+func LineFigure(ax Axes, series ...Series) *Figure {
+	f := &Figure{Name: "figure", Width: 6 * vg.Inch, Height: 4.2 * vg.Inch}
+	f.Table.Header = []string{"series", "x", "y", "err"}
+	for _, s := range series {
+		for i := range s.X {
+			e := math.NaN()
+			if s.Err != nil {
+				e = s.Err[i]
+			}
+			f.Table.AddRow(s.Name, s.X[i], s.Y[i], e)
+		}
+	}
+	f.draw = func(dc draw.Canvas) { buildLinePlot(ax, series).Draw(dc) }
+	return f
+}
+
+// xyErr implements plotter.XYer and plotter.YErrorer.
+type xyErr struct {
+	plotter.XYs
+	err []float64
+}
+
+func (e xyErr) YError(i int) (float64, float64) { return e.err[i], e.err[i] }
+
+func buildLinePlot(ax Axes, series []Series) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = ax.Title
+	p.X.Label.Text = ax.X
+	p.Y.Label.Text = ax.Y
+	if ax.LogX {
+		p.X.Scale = plot.LogScale{}
+		p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+	}
+	if ax.LogY {
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	}
+	p.Add(plotter.NewGrid())
+	p.Legend.Top = !ax.LegendBottom
+	p.Legend.Left = ax.LegendBottom
+	for i, s := range series {
+		var pts plotter.XYs
+		var errs []float64
+		for k := range s.X {
+			x, y := s.X[k], s.Y[k]
+			if math.IsNaN(x) || math.IsNaN(y) || math.IsInf(x, 0) || math.IsInf(y, 0) ||
+				(ax.LogX && x <= 0) || (ax.LogY && y <= 0) {
+				continue
+			}
+			pts = append(pts, plotter.XY{X: x, Y: y})
+			if s.Err != nil {
+				e := s.Err[k]
+				if math.IsNaN(e) {
+					e = 0
+				}
+				if ax.LogY && y-e <= 0 {
+					e = y * (1 - 1e-3) // keep the bar on the axis
+				}
+				errs = append(errs, e)
+			}
+		}
+		if len(pts) == 0 {
+			continue
+		}
+		col := plotutil.Color(i)
+		var thumbs []plot.Thumbnailer
+		if !s.NoLine {
+			l, err := plotter.NewLine(pts)
+			if err == nil {
+				l.Color = col
+				l.Width = vg.Points(1.3)
+				if s.Dashed {
+					l.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+				}
+				p.Add(l)
+				thumbs = append(thumbs, l)
+			}
+		}
+		if s.NoLine || s.Markers {
+			sc, err := plotter.NewScatter(pts)
+			if err == nil {
+				sc.Color = col
+				sc.Shape = plotutil.Shape(i)
+				sc.Radius = vg.Points(2.5)
+				p.Add(sc)
+				thumbs = append(thumbs, sc)
+			}
+		}
+		if errs != nil {
+			eb, err := plotter.NewYErrorBars(xyErr{pts, errs})
+			if err == nil {
+				eb.Color = col
+				p.Add(eb)
+			}
+		}
+		if s.Name != "" && len(thumbs) > 0 {
+			p.Legend.Add(s.Name, thumbs...)
+		}
+	}
+	if ax.XMax > ax.XMin {
+		p.X.Min, p.X.Max = ax.XMin, ax.XMax
+	}
+	if ax.YMax > ax.YMin {
+		p.Y.Min, p.Y.Max = ax.YMin, ax.YMax
+	}
+	return p
+}
+
+// SpectrumSeries converts a radial spectrum into a series over |n| ≥ 1 with
+// standard errors.
+func SpectrumSeries(name string, r lattice.RadialSpectrum) Series {
+	s := Series{Name: name}
+	for b := 1; b < len(r.Power); b++ {
+		if r.Modes[b] == 0 {
+			continue
+		}
+		s.X = append(s.X, r.Radius[b])
+		s.Y = append(s.Y, r.Power[b])
+		s.Err = append(s.Err, r.StdErr[b])
+	}
+	return s
+}
+
+// SpectrumFigure draws radially averaged power spectra on log–log axes.
+func SpectrumFigure(title string, series ...Series) *Figure {
+	f := LineFigure(Axes{Title: title, X: "|n| (wave number × L/2π)", Y: "G(k) = ⟨|φ̂(k)|²⟩ / L²", LogX: true, LogY: true, LegendBottom: true}, series...)
+	f.Name = "spectrum"
+	return f
+}
+
+// HistogramSeries converts a histogram into a density series over bin centres.
+func HistogramSeries(name string, h *lattice.Histogram) Series {
+	return Series{Name: name, X: h.Centers(), Y: h.Density()}
+}
+
+// HistogramFigure draws pixel-value densities with a logarithmic y axis.
+func HistogramFigure(title, xlabel string, series ...Series) *Figure {
+	f := LineFigure(Axes{Title: title, X: xlabel, Y: "probability density", LogY: true}, series...)
+	f.Name = "histogram"
+	return f
+}
