@@ -29,7 +29,7 @@ type waveletResult struct {
 	gamma   []float64
 	dec     *wavelet.Decomposition
 	stats   []wavelet.PlaneStats // pooled over the data set
-	mosaic  *image.RGBA // enlarged by scale, with grid lines
+	mosaic  *image.RGBA          // enlarged by scale, with grid lines
 	scale   int
 	coarse  []*image.RGBA // φ_0 … φ_J of the selected field
 	ranges  []plots.Range

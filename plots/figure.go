@@ -2,8 +2,8 @@ package plots
 
 import (
 	"encoding/csv"
-	"image"
 	"fmt"
+	"image"
 	"io"
 	"path/filepath"
 	"strconv"
