@@ -1,0 +1,281 @@
+package energy
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/wcrglab/wcrg/engine/wavelet"
+)
+
+// tap is one coefficient of the gradient stencil: g_e(y) += k·a_p(y + o).
+type tap struct {
+	o1, o2 int
+	k      float64
+}
+
+// Conditioned evaluates a model with fixed θ, and (for conditional models)
+// a fixed conditioning field φ_j, as a function of the varying field: the
+// energy, its gradient (spec §2.4) and the windowed-rejection test of
+// spec §2.3. It is built once per goroutine and reused; evaluation
+// allocates nothing.
+//
+// The quadratic part is applied as a stencil: with E_Q = Σ θ_{cds} M_{cds},
+// ∂E_Q/∂a_e(y) = Σ_p Σ_o k_{e,p,o} a_p(y + o), where each term adds ½θ at
+// (e = c, p = d, o = −s) and at (e = d, p = c, o = s).
+type Conditioned struct {
+	m       *Model
+	n, nc   int
+	w, pw   int      // window half-width and padded side n + 2w
+	stencil [][]tap  // index e·(nc+1) + p, e, p ∈ 0 … nc
+	pot     *Potential
+	lo, hi  float64  // support of the scalar basis
+	a0      []float64
+	b       []float64 // linear term Σ_o k_{e,0,o} a0(y+o), e ≥ 1 (conditional)
+
+	pad      [][]float64 // halo-padded channels 0 … nc
+	colIdx   []int
+	fine     []float64 // φ_{j−1} (conditional) of the last evaluation
+	vprime   []float64
+	coarse   []float64
+	detail   []float64
+	ws       *wavelet.Workspace
+	gq       []float64
+	scalarOn bool
+}
+
+// NewConditioned returns an evaluator for m's current θ. Call SetTheta
+// after changing θ, and SetCondition before evaluating a conditional model.
+func (m *Model) NewConditioned() *Conditioned {
+	n, nc := m.N, m.Channels()
+	w := m.Window
+	c := &Conditioned{m: m, n: n, nc: nc, w: w, pw: n + 2*w}
+	c.pad = make([][]float64, nc+1)
+	for p := range c.pad {
+		c.pad[p] = make([]float64, c.pw*c.pw)
+	}
+	c.colIdx = make([]int, c.pw)
+	for i := range c.colIdx {
+		c.colIdx[i] = modn(i-w, n)
+	}
+	c.b = make([]float64, nc*n*n)
+	c.gq = make([]float64, nc*n*n)
+	fs := m.FineSide()
+	c.vprime = make([]float64, fs*fs)
+	if m.IsConditional() {
+		c.fine = make([]float64, fs*fs)
+		c.coarse = make([]float64, n*n)
+		c.detail = make([]float64, 3*n*n)
+		c.ws = wavelet.NewWorkspace(fs)
+	}
+	c.lo, c.hi = m.Scalar.Support()
+	c.SetTheta()
+	return c
+}
+
+// Model returns the model evaluated.
+func (c *Conditioned) Model() *Model { return c.m }
+
+// SetTheta rebuilds the stencil and potential from the model's current θ.
+// If a condition was set, it is applied again.
+func (c *Conditioned) SetTheta() {
+	m := c.m
+	nc := c.nc
+	c.stencil = make([][]tap, (nc+1)*(nc+1))
+	add := func(e, p, o1, o2 int, k float64) {
+		i := e*(nc+1) + p
+		for j := range c.stencil[i] {
+			if c.stencil[i][j].o1 == o1 && c.stencil[i][j].o2 == o2 {
+				c.stencil[i][j].k += k
+				return
+			}
+		}
+		c.stencil[i] = append(c.stencil[i], tap{o1, o2, k})
+	}
+	for q, t := range m.Terms {
+		th := m.Theta[q]
+		if th == 0 {
+			continue
+		}
+		add(t.C, t.D, -t.S[0], -t.S[1], 0.5*th)
+		add(t.D, t.C, t.S[0], t.S[1], 0.5*th)
+	}
+	c.pot = m.ScalarPotential()
+	c.scalarOn = false
+	for _, a := range c.pot.Alpha {
+		if a != 0 {
+			c.scalarOn = true
+		}
+	}
+	if c.a0 != nil {
+		c.SetCondition(c.a0)
+	}
+}
+
+// SetCondition fixes the conditioning field φ_j (length N²) of a
+// conditional model; a0 is kept by reference and must not change while in use.
+func (c *Conditioned) SetCondition(a0 []float64) {
+	if !c.m.IsConditional() {
+		panic("energy: SetCondition on a plain model")
+	}
+	if len(a0) != c.n*c.n {
+		panic(fmt.Sprintf("energy: condition of length %d for a %d×%d grid", len(a0), c.n, c.n))
+	}
+	c.a0 = a0
+	c.padChannel(0, a0)
+	clear(c.b)
+	nn := c.n * c.n
+	for e := 1; e <= c.nc; e++ {
+		c.applyTaps(c.b[(e-1)*nn:e*nn], e, 0)
+	}
+}
+
+func (c *Conditioned) padChannel(p int, src []float64) {
+	n, pw, w := c.n, c.pw, c.w
+	dst := c.pad[p]
+	for y1 := 0; y1 < pw; y1++ {
+		row := src[modn(y1-w, n)*n:]
+		d := dst[y1*pw : (y1+1)*pw]
+		for y2, s := range c.colIdx {
+			d[y2] = row[s]
+		}
+	}
+}
+
+// applyTaps adds Σ_o k_{e,p,o} a_p(y + o) to dst (one N×N channel), reading
+// the padded channel p.
+func (c *Conditioned) applyTaps(dst []float64, e, p int) {
+	n, pw, w := c.n, c.pw, c.w
+	src := c.pad[p]
+	for _, t := range c.stencil[e*(c.nc+1)+p] {
+		k := t.k
+		for y1 := 0; y1 < n; y1++ {
+			s := src[(y1+t.o1+w)*pw+t.o2+w:]
+			s = s[:n]
+			d := dst[y1*n : (y1+1)*n]
+			for i, v := range s {
+				d[i] += k * v
+			}
+		}
+	}
+}
+
+// Inside reports whether every value the scalar potential sees lies in the
+// basis support (the windowed-rejection test); for conditional models it
+// uses the reconstruction of the last EnergyGrad or Fine call.
+func (c *Conditioned) inside(fine []float64) bool {
+	lo, hi := c.lo, c.hi
+	for _, v := range fine {
+		if !(v >= lo && v <= hi) {
+			return false
+		}
+	}
+	return true
+}
+
+// Fine returns φ_{j−1} = γ(Gᵀφ_j + Ḡᵀx) for a conditional model (sharing
+// the evaluator's storage, valid until the next call), or x for a plain one.
+func (c *Conditioned) Fine(x []float64) []float64 {
+	if !c.m.IsConditional() {
+		return x
+	}
+	fs := 2 * c.n
+	c.m.Wavelet.Synthesize(c.fine, c.a0, x, fs, c.ws)
+	g := c.m.Gamma
+	for i := range c.fine {
+		c.fine[i] *= g
+	}
+	return c.fine
+}
+
+// EnergyGrad returns the energy at x (the varying field) and writes its
+// gradient into grad. If a value seen by the scalar potential leaves the
+// basis support it returns +Inf and ok = false, and grad is unspecified.
+func (c *Conditioned) EnergyGrad(x, grad []float64) (e float64, ok bool) {
+	if len(x) != c.m.Dim() || len(grad) != len(x) {
+		panic(fmt.Sprintf("energy: field of length %d, gradient %d, want %d", len(x), len(grad), c.m.Dim()))
+	}
+	fine := c.Fine(x)
+	if !c.inside(fine) {
+		return math.Inf(1), false
+	}
+	n, nn, nc := c.n, c.n*c.n, c.nc
+	_ = n
+	// Quadratic part: g = A x + b, E_Q = ½⟨x, g + b⟩.
+	for p := 1; p <= nc; p++ {
+		c.padChannel(p, x[(p-1)*nn:p*nn])
+	}
+	copy(grad, c.b)
+	for e := 1; e <= nc; e++ {
+		d := grad[(e-1)*nn : e*nn]
+		for p := 1; p <= nc; p++ {
+			c.applyTaps(d, e, p)
+		}
+	}
+	var eq float64
+	for i, v := range x {
+		eq += v * (grad[i] + c.b[i])
+	}
+	e = 0.5 * eq
+	if !c.scalarOn {
+		return e, true
+	}
+	// Scalar part: V = Σ v(fine), ∇_x V = γ Ḡ v'(fine) (conditional) or v'(x).
+	var ev float64
+	for i, t := range fine {
+		ev += c.pot.Eval(t, 0)
+		c.vprime[i] = c.pot.Eval(t, 1)
+	}
+	e += ev
+	if c.m.IsConditional() {
+		c.m.Wavelet.Analyze(c.coarse, c.detail, c.vprime, 2*c.n, c.ws)
+		g := c.m.Gamma
+		for i, v := range c.detail {
+			grad[i] += g * v
+		}
+	} else {
+		for i, v := range c.vprime {
+			grad[i] += v
+		}
+	}
+	return e, true
+}
+
+// Energy returns the energy at x (+Inf and false outside the support).
+// It uses the evaluator's gradient scratch.
+func (c *Conditioned) Energy(x []float64) (float64, bool) {
+	return c.EnergyGrad(x, c.gq)
+}
+
+// GradCondition writes ∇_{φ_j} Ē at (x, φ_j) into dst (length N²) for a
+// conditional model: the quadratic cross terms plus γ G[v̄'(φ_{j−1})]
+// (spec §2.4), needed by free-energy estimation. It returns false outside
+// the support.
+func (c *Conditioned) GradCondition(dst, x []float64) bool {
+	if !c.m.IsConditional() {
+		panic("energy: GradCondition on a plain model")
+	}
+	fine := c.Fine(x)
+	if !c.inside(fine) {
+		return false
+	}
+	nn := c.n * c.n
+	for p := 1; p <= c.nc; p++ {
+		c.padChannel(p, x[(p-1)*nn:p*nn])
+	}
+	clear(dst)
+	for p := 1; p <= c.nc; p++ {
+		c.applyTaps(dst, 0, p)
+	}
+	if !c.scalarOn {
+		return true
+	}
+	for i, t := range fine {
+		c.vprime[i] = c.pot.Eval(t, 1)
+	}
+	c.m.Wavelet.Analyze(c.coarse, c.detail, c.vprime, 2*c.n, c.ws)
+	g := c.m.Gamma
+	for i, v := range c.coarse {
+		dst[i] += g * v
+	}
+	return true
+}

@@ -1,0 +1,113 @@
+package estimate
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/wcrglab/wcrg/engine/energy"
+	"github.com/wcrglab/wcrg/engine/gaussfield"
+	"github.com/wcrglab/wcrg/engine/lattice"
+	"github.com/wcrglab/wcrg/engine/wavelet"
+)
+
+// freeFieldStack draws n exact samples of the massive lattice free field.
+func freeFieldStack(t testing.TB, n, L int, m float64, seed uint64) lattice.Stack {
+	t.Helper()
+	g, err := gaussfield.NewSampler(L, gaussfield.FreeField(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(seed, 1))
+	s := lattice.NewStack(n, L)
+	for i := 0; i < n; i++ {
+		g.Sample(s.Field(i).Data, rng)
+	}
+	return s
+}
+
+// exactConditional returns the exact quadratic couplings of the conditional
+// Ē_j of a Gaussian field (spec §2.1): the projection of the precision
+// K_{j−1} of φ_{j−1} through φ_{j−1} = γ_j(Gᵀφ_j + Ḡᵀφ̄_j), and the relative
+// norm of the couplings outside the model's window.
+func exactConditional(t testing.TB, m *energy.Model, b wavelet.Basis, L int, gamma []float64, spec gaussfield.Spectrum, j int) ([]float64, float64) {
+	t.Helper()
+	c, err := gaussfield.CoarseCovariance(b, L, gamma, spec, j-1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	K, err := gaussfield.PrecisionOperator(c, L>>(j-1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.ProjectQuadratic(K)
+}
+
+func relErr(got, want []float64) float64 {
+	var d, n float64
+	for i := range got {
+		d += (got[i] - want[i]) * (got[i] - want[i])
+		n += want[i] * want[i]
+	}
+	return math.Sqrt(d / n)
+}
+
+// TestScoreMatchingGaussianConditionals is the acceptance test of the
+// estimation issue for score matching: on exactly sampled free fields with
+// ξ = 1/m = 4 at L = 32, the quadratic couplings fitted at every scale
+// match the exact conditional couplings within 2 % (relative norm).
+//
+// The fit's error is statistical, ∝ 1/√n (measured: 2.3–3.9 % at n = 4000,
+// 1.1–1.9 % at 16000), so the test streams n = 64000 fields in batches
+// (expected 0.5–1 %) and asserts 2 %. Under -short it uses 8000 fields and
+// asserts 4 %.
+func TestScoreMatchingGaussianConditionals(t *testing.T) {
+	const L, m, batch = 32, 0.25, 4000
+	n, tol := 64000, 0.02
+	if testing.Short() {
+		n, tol = 8000, 0.04
+	}
+	b, _ := wavelet.New("db4")
+	J := wavelet.MaxLevels(L)
+	first := freeFieldStack(t, batch, L, m, 1)
+	gamma, err := wavelet.EstimateGamma(b, first, J, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, _ := wavelet.NewTransform(b, L, J, gamma)
+	models := make([]*energy.Model, J+1)
+	accs := make([]*ScoreAccumulator, J+1)
+	for j := 1; j <= J; j++ {
+		models[j], err = energy.NewConditional(L>>j, 4, energy.ScalarBasis{Kind: energy.BasisNone}, gamma[j-1], b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		accs[j], _ = NewScoreAccumulator(models[j])
+	}
+	for k := 0; k < n/batch; k++ {
+		fields := first
+		if k > 0 {
+			fields = freeFieldStack(t, batch, L, m, uint64(k+1))
+		}
+		for j := 1; j <= J; j++ {
+			if err := accs[j].Add(context.Background(), LevelSamples(tr, fields, j, 0), 0, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for j := 1; j <= J; j++ {
+		mod := models[j]
+		exact, outside := exactConditional(t, mod, b, L, gamma, gaussfield.FreeField(m), j)
+		res, err := accs[j].Solve(ScoreSettings{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := relErr(res.Theta, exact)
+		t.Logf("j=%d (%d×%d, %d terms): relative error %.4f, exact couplings outside the window %.2g, κ %.3g (raw %.3g)",
+			j, L>>j, L>>j, mod.NumParams(), e, outside, res.Cond, res.CondRaw)
+		if e > tol {
+			t.Errorf("level %d: fitted couplings differ from the exact ones by %.2f %%", j, 100*e)
+		}
+	}
+}
