@@ -25,10 +25,10 @@ type tap struct {
 type Conditioned struct {
 	m       *Model
 	n, nc   int
-	w, pw   int      // window half-width and padded side n + 2w
-	stencil [][]tap  // index e·(nc+1) + p, e, p ∈ 0 … nc
+	w, pw   int     // window half-width and padded side n + 2w
+	stencil [][]tap // index e·(nc+1) + p, e, p ∈ 0 … nc
 	pot     *Potential
-	lo, hi  float64  // support of the scalar basis
+	lo, hi  float64 // support of the scalar basis
 	a0      []float64
 	b       []float64 // linear term Σ_o k_{e,0,o} a0(y+o), e ≥ 1 (conditional)
 

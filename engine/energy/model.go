@@ -113,7 +113,7 @@ func (m *Model) ScalarPotential() *Potential {
 }
 
 // LaplacianWeight returns w(x) = diag(ḠᵀḠ)(x) at a fine site with
-// (x₁ mod 2, x₂ mod 2) = (p1, p2): the weight of v̄'' in Δ_φ̄ V (spec §2.4).
+// (x₁ mod 2, x₂ mod 2) = (p1, p2): the weight of v̄” in Δ_φ̄ V (spec §2.4).
 // It is 1 for plain models.
 func (m *Model) LaplacianWeight(p1, p2 int) float64 { return m.lapWeight[2*p1+p2] }
 

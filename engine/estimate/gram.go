@@ -12,7 +12,7 @@ import (
 // C_pq(r) = Σ_y a_p(y) a_q(y + r), the cross-correlations of the channels
 // with the scalar-potential gradient fields W_k = γ Ḡ[ρ_k'(φ_{j−1})],
 // X_pke(r) = Σ_y a_p(y) W_ke(y + r), the Gram matrix ⟨W_k, W_l⟩ and the
-// Laplacian sums Σ_x ρ_k''(φ_{j−1}(x)) w(x). Correlations are accumulated
+// Laplacian sums Σ_x ρ_k”(φ_{j−1}(x)) w(x). Correlations are accumulated
 // as spectra and transformed back once at the end.
 type gram struct {
 	m             *energy.Model
