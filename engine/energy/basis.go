@@ -34,6 +34,10 @@ type ScalarBasis struct {
 	Kind   string
 	Nodes  int
 	Lo, Hi float64
+	// RejectLo and RejectHi, if RejectHi > RejectLo, replace the default
+	// rejection interval of Support: estimators set them to include every
+	// training value, so that no data point has zero probability.
+	RejectLo, RejectHi float64
 }
 
 // Validate reports an unusable basis.
@@ -82,9 +86,13 @@ func (b ScalarBasis) Spacing() float64 {
 func (b ScalarBasis) Node(k int) float64 { return b.Lo + float64(k)*b.Spacing() }
 
 // Support returns the interval outside which samplers reject proposals
-// (windowed rejection, spec §2.3): [Lo − Δ, Hi + Δ] for hats and sigmoids,
-// [Lo − 1.5Δ, Hi + 1.5Δ] for quadratic B-splines.
+// (windowed rejection, spec §2.3): [RejectLo, RejectHi] when set, otherwise
+// [Lo − Δ, Hi + Δ] for hats and sigmoids, [Lo − 1.5Δ, Hi + 1.5Δ] for
+// quadratic B-splines, and the whole line without a basis.
 func (b ScalarBasis) Support() (lo, hi float64) {
+	if b.RejectHi > b.RejectLo {
+		return b.RejectLo, b.RejectHi
+	}
 	d := b.Spacing()
 	switch b.Kind {
 	case BasisNone:
@@ -247,4 +255,68 @@ func (p *Potential) Eval(t float64, deriv int) float64 {
 		s += p.Alpha[first+i] * p.buf[i]
 	}
 	return s
+}
+
+// fastPotential evaluates a potential and its derivative together, with
+// exact specialised code for hats and quadratic B-splines (the hot path of
+// every MALA step) and the generic basis sum otherwise.
+type fastPotential struct {
+	kind   string
+	lo     float64
+	inv    float64   // 1/Δ
+	padded []float64 // α with zero padding around the basis range
+	pad    int       // index offset of α_0 in padded
+	gen    *Potential
+	zero   bool
+}
+
+func newFastPotential(p *Potential) *fastPotential {
+	f := &fastPotential{kind: p.Basis.Kind, gen: p, zero: true}
+	for _, a := range p.Alpha {
+		if a != 0 {
+			f.zero = false
+		}
+	}
+	switch p.Basis.Kind {
+	case BasisHat, BasisBSpline2:
+		f.lo = p.Basis.Lo
+		f.inv = 1 / p.Basis.Spacing()
+		f.pad = 2
+		f.padded = make([]float64, len(p.Alpha)+5)
+		copy(f.padded[f.pad:], p.Alpha)
+	}
+	return f
+}
+
+// eval returns v(t) and v'(t).
+func (f *fastPotential) eval(t float64) (v, dv float64) {
+	switch f.kind {
+	case BasisHat:
+		u := (t - f.lo) * f.inv
+		fl := math.Floor(u)
+		i := int(fl) + f.pad // padded index of node floor(u)
+		if i < 0 || i+1 >= len(f.padded) {
+			return 0, 0
+		}
+		a, b := f.padded[i], f.padded[i+1]
+		r := u - fl
+		return a + r*(b-a), (b - a) * f.inv
+	case BasisBSpline2:
+		u := (t - f.lo) * f.inv
+		m := math.Round(u)
+		i := int(m) + f.pad
+		if i-1 < 0 || i+1 >= len(f.padded) {
+			return 0, 0
+		}
+		x := u - m // in [−½, ½]
+		// B(x+1), B(x), B(x−1) for the functions m−1, m, m+1.
+		am, a0, ap := f.padded[i-1], f.padded[i], f.padded[i+1]
+		bm := 0.5 * (0.5 - x) * (0.5 - x)
+		b0 := 0.75 - x*x
+		bp := 0.5 * (0.5 + x) * (0.5 + x)
+		v = am*bm + a0*b0 + ap*bp
+		dv = (-am*(0.5-x) - 2*a0*x + ap*(0.5+x)) * f.inv
+		return v, dv
+	}
+	return f.gen.Eval(t, 0), f.gen.Eval(t, 1)
 }

@@ -27,7 +27,7 @@ type Conditioned struct {
 	n, nc   int
 	w, pw   int     // window half-width and padded side n + 2w
 	stencil [][]tap // index e·(nc+1) + p, e, p ∈ 0 … nc
-	pot     *Potential
+	pot     *fastPotential
 	lo, hi  float64 // support of the scalar basis
 	a0      []float64
 	b       []float64 // linear term Σ_o k_{e,0,o} a0(y+o), e ≥ 1 (conditional)
@@ -99,13 +99,8 @@ func (c *Conditioned) SetTheta() {
 		add(t.C, t.D, -t.S[0], -t.S[1], 0.5*th)
 		add(t.D, t.C, t.S[0], t.S[1], 0.5*th)
 	}
-	c.pot = m.ScalarPotential()
-	c.scalarOn = false
-	for _, a := range c.pot.Alpha {
-		if a != 0 {
-			c.scalarOn = true
-		}
-	}
+	c.pot = newFastPotential(m.ScalarPotential())
+	c.scalarOn = !c.pot.zero
 	if c.a0 != nil {
 		c.SetCondition(c.a0)
 	}
@@ -146,15 +141,12 @@ func (c *Conditioned) padChannel(p int, src []float64) {
 func (c *Conditioned) applyTaps(dst []float64, e, p int) {
 	n, pw, w := c.n, c.pw, c.w
 	src := c.pad[p]
-	for _, t := range c.stencil[e*(c.nc+1)+p] {
-		k := t.k
-		for y1 := 0; y1 < n; y1++ {
-			s := src[(y1+t.o1+w)*pw+t.o2+w:]
-			s = s[:n]
-			d := dst[y1*n : (y1+1)*n]
-			for i, v := range s {
-				d[i] += k * v
-			}
+	taps := c.stencil[e*(c.nc+1)+p]
+	for y1 := 0; y1 < n; y1++ {
+		d := dst[y1*n : (y1+1)*n]
+		base := (y1+w)*pw + w
+		for _, t := range taps {
+			axpy(d, t.k, src[base+t.o1*pw+t.o2:])
 		}
 	}
 }
@@ -222,8 +214,9 @@ func (c *Conditioned) EnergyGrad(x, grad []float64) (e float64, ok bool) {
 	// Scalar part: V = Σ v(fine), ∇_x V = γ Ḡ v'(fine) (conditional) or v'(x).
 	var ev float64
 	for i, t := range fine {
-		ev += c.pot.Eval(t, 0)
-		c.vprime[i] = c.pot.Eval(t, 1)
+		v, dv := c.pot.eval(t)
+		ev += v
+		c.vprime[i] = dv
 	}
 	e += ev
 	if c.m.IsConditional() {
@@ -270,7 +263,7 @@ func (c *Conditioned) GradCondition(dst, x []float64) bool {
 		return true
 	}
 	for i, t := range fine {
-		c.vprime[i] = c.pot.Eval(t, 1)
+		_, c.vprime[i] = c.pot.eval(t)
 	}
 	c.m.Wavelet.Analyze(c.coarse, c.detail, c.vprime, 2*c.n, c.ws)
 	g := c.m.Gamma
@@ -278,4 +271,20 @@ func (c *Conditioned) GradCondition(dst, x []float64) bool {
 		dst[i] += g * v
 	}
 	return true
+}
+
+// axpy sets d[i] += k·s[i] for i < len(d), unrolled by four.
+func axpy(d []float64, k float64, s []float64) {
+	s = s[:len(d)]
+	i := 0
+	for ; i+4 <= len(d); i += 4 {
+		dd, ss := d[i:i+4:i+4], s[i:i+4:i+4]
+		dd[0] += k * ss[0]
+		dd[1] += k * ss[1]
+		dd[2] += k * ss[2]
+		dd[3] += k * ss[3]
+	}
+	for ; i < len(d); i++ {
+		d[i] += k * s[i]
+	}
 }
