@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/wcrglab/wcrg/engine/fft2"
 	"github.com/wcrglab/wcrg/engine/wavelet"
 )
 
@@ -41,7 +42,19 @@ type Conditioned struct {
 	ws       *wavelet.Workspace
 	gq       []float64
 	scalarOn bool
+
+	// Fourier path for the quadratic part (grids of side ≥ fourierMinSide):
+	// ĝ_e(ω) = Σ_p Â_ep(ω) â_p(ω), with Â_ep(ω) = Σ_o k_{e,p,o} e^{iω·o}.
+	plan       *fft2.Plan
+	kernel     [][]complex128 // index (e−1)·nc + (p−1), e, p ≥ 1
+	spec       [][]complex128 // packed transforms (scratch)
+	chanSpec   [][]complex128 // â_p, p ≥ 1 (scratch)
+	phase1     []complex128   // e^{i 2π k o / n} tables
 }
+
+// fourierMinSide is the smallest grid on which the quadratic part of the
+// gradient is applied in Fourier space; below it the stencil is faster.
+const fourierMinSide = 8
 
 // NewConditioned returns an evaluator for m's current θ. Call SetTheta
 // after changing θ, and SetCondition before evaluating a conditional model.
@@ -68,8 +81,106 @@ func (m *Model) NewConditioned() *Conditioned {
 		c.ws = wavelet.NewWorkspace(fs)
 	}
 	c.lo, c.hi = m.Scalar.Support()
+	if n >= fourierMinSide && n&(n-1) == 0 {
+		c.plan = fft2.NewPlan(n)
+		c.kernel = make([][]complex128, nc*nc)
+		for i := range c.kernel {
+			c.kernel[i] = make([]complex128, n*n)
+		}
+		c.spec = [][]complex128{make([]complex128, n*n), make([]complex128, n*n)}
+		c.chanSpec = make([][]complex128, nc)
+		for i := range c.chanSpec {
+			c.chanSpec[i] = make([]complex128, n*n)
+		}
+		c.phase1 = make([]complex128, n)
+		for k := range c.phase1 {
+			s, co := math.Sincos(2 * math.Pi * float64(k) / float64(n))
+			c.phase1[k] = complex(co, s)
+		}
+	}
 	c.SetTheta()
 	return c
+}
+
+// buildKernels computes Â_ep(ω) = Σ_o k_{e,p,o} e^{iω·o} from the stencil.
+func (c *Conditioned) buildKernels() {
+	n, nc := c.n, c.nc
+	for e := 1; e <= nc; e++ {
+		for p := 1; p <= nc; p++ {
+			K := c.kernel[(e-1)*nc+p-1]
+			clear(K)
+			for _, t := range c.stencil[e*(nc+1)+p] {
+				for w1 := 0; w1 < n; w1++ {
+					ph1 := c.phase1[modn(w1*t.o1, n)]
+					row := K[w1*n : (w1+1)*n]
+					for w2 := range row {
+						row[w2] += complex(t.k, 0) * ph1 * c.phase1[modn(w2*t.o2, n)]
+					}
+				}
+			}
+		}
+	}
+}
+
+// quadGradFourier writes A x (without the linear term) into grad using the
+// Fourier kernels. Two real channels are transformed as one complex field.
+func (c *Conditioned) quadGradFourier(x, grad []float64) {
+	n, nc := c.n, c.nc
+	nn := n * n
+	// Forward: pack (a₁ + i a₂) and a₃ (or a₁ alone for plain models).
+	s0, s1 := c.spec[0], c.spec[1]
+	if nc == 3 {
+		a1, a2, a3 := x[:nn], x[nn:2*nn], x[2*nn:]
+		for i := range s0 {
+			s0[i] = complex(a1[i], a2[i])
+			s1[i] = complex(a3[i], 0)
+		}
+		c.plan.ForwardComplex(s0)
+		c.plan.ForwardComplex(s1)
+		h1, h2, h3 := c.chanSpec[0], c.chanSpec[1], c.chanSpec[2]
+		for w1 := 0; w1 < n; w1++ {
+			m1 := (n - w1) % n
+			for w2 := 0; w2 < n; w2++ {
+				k := w1*n + w2
+				km := m1*n + (n-w2)%n
+				z, zm := s0[k], s0[km]
+				zc := complex(real(zm), -imag(zm))
+				h1[k] = (z + zc) * 0.5
+				d := (z - zc) * 0.5 // = i â₂
+				h2[k] = complex(imag(d), -real(d))
+				h3[k] = s1[k]
+			}
+		}
+		K := c.kernel
+		for k := range s0 {
+			a, b, cc := h1[k], h2[k], h3[k]
+			g1 := K[0][k]*a + K[1][k]*b + K[2][k]*cc
+			g2 := K[3][k]*a + K[4][k]*b + K[5][k]*cc
+			g3 := K[6][k]*a + K[7][k]*b + K[8][k]*cc
+			s0[k] = g1 + complex(-imag(g2), real(g2)) // ĝ₁ + i ĝ₂
+			s1[k] = g3
+		}
+		c.plan.InverseComplex(s0)
+		c.plan.InverseComplex(s1)
+		for i := 0; i < nn; i++ {
+			grad[i] = real(s0[i])
+			grad[nn+i] = imag(s0[i])
+			grad[2*nn+i] = real(s1[i])
+		}
+		return
+	}
+	for i := range s0 {
+		s0[i] = complex(x[i], 0)
+	}
+	c.plan.ForwardComplex(s0)
+	K := c.kernel[0]
+	for k := range s0 {
+		s0[k] *= K[k]
+	}
+	c.plan.InverseComplex(s0)
+	for i := range grad {
+		grad[i] = real(s0[i])
+	}
 }
 
 // Model returns the model evaluated.
@@ -101,6 +212,9 @@ func (c *Conditioned) SetTheta() {
 	}
 	c.pot = newFastPotential(m.ScalarPotential())
 	c.scalarOn = !c.pot.zero
+	if c.plan != nil {
+		c.buildKernels()
+	}
 	if c.a0 != nil {
 		c.SetCondition(c.a0)
 	}
@@ -193,14 +307,21 @@ func (c *Conditioned) EnergyGrad(x, grad []float64) (e float64, ok bool) {
 	n, nn, nc := c.n, c.n*c.n, c.nc
 	_ = n
 	// Quadratic part: g = A x + b, E_Q = ½⟨x, g + b⟩.
-	for p := 1; p <= nc; p++ {
-		c.padChannel(p, x[(p-1)*nn:p*nn])
-	}
-	copy(grad, c.b)
-	for e := 1; e <= nc; e++ {
-		d := grad[(e-1)*nn : e*nn]
+	if c.plan != nil {
+		c.quadGradFourier(x, grad)
+		for i, v := range c.b {
+			grad[i] += v
+		}
+	} else {
 		for p := 1; p <= nc; p++ {
-			c.applyTaps(d, e, p)
+			c.padChannel(p, x[(p-1)*nn:p*nn])
+		}
+		copy(grad, c.b)
+		for e := 1; e <= nc; e++ {
+			d := grad[(e-1)*nn : e*nn]
+			for p := 1; p <= nc; p++ {
+				c.applyTaps(d, e, p)
+			}
 		}
 	}
 	var eq float64

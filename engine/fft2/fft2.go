@@ -20,9 +20,11 @@ import (
 // one size. A Plan is not safe for concurrent use; give each goroutine its own.
 type Plan struct {
 	n    int
-	fft  *fourier.CmplxFFT
-	line []complex128 // one row or column
+	fft  *fourier.CmplxFFT // other sizes
+	r2   *radix2           // power-of-two sizes
+	line []complex128      // one row or column
 	out  []complex128
+	tr   []complex128 // transposed copy (power-of-two sizes)
 }
 
 // NewPlan returns a plan for n×n transforms. It panics if n < 1.
@@ -30,12 +32,14 @@ func NewPlan(n int) *Plan {
 	if n < 1 {
 		panic(fmt.Sprintf("fft2: size %d < 1", n))
 	}
-	return &Plan{
-		n:    n,
-		fft:  fourier.NewCmplxFFT(n),
-		line: make([]complex128, n),
-		out:  make([]complex128, n),
+	p := &Plan{n: n, line: make([]complex128, n), out: make([]complex128, n)}
+	if n&(n-1) == 0 {
+		p.r2 = newRadix2(n)
+		p.tr = make([]complex128, n*n)
+	} else {
+		p.fft = fourier.NewCmplxFFT(n)
 	}
+	return p
 }
 
 // Len returns the side length n of the plan.
@@ -88,6 +92,17 @@ func (p *Plan) check(a, b int) {
 // transform along rows and then along columns, in place.
 func (p *Plan) transform(a []complex128, inverse bool) {
 	n := p.n
+	if p.r2 != nil {
+		for r := 0; r < n; r++ {
+			p.r2.transform(a[r*n:(r+1)*n], inverse)
+		}
+		transpose(p.tr, a, n)
+		for r := 0; r < n; r++ {
+			p.r2.transform(p.tr[r*n:(r+1)*n], inverse)
+		}
+		transpose(a, p.tr, n)
+		return
+	}
 	do := p.fft.Coefficients
 	if inverse {
 		do = p.fft.Sequence
@@ -114,4 +129,19 @@ func Freq(i, n int) int {
 		return i - n
 	}
 	return i
+}
+
+// transpose sets dst = srcᵀ for n×n matrices, in 8×8 blocks.
+func transpose(dst, src []complex128, n int) {
+	const b = 8
+	for i0 := 0; i0 < n; i0 += b {
+		for j0 := 0; j0 < n; j0 += b {
+			for i := i0; i < min(i0+b, n); i++ {
+				row := src[i*n:]
+				for j := j0; j < min(j0+b, n); j++ {
+					dst[j*n+i] = row[j]
+				}
+			}
+		}
+	}
 }

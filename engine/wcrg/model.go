@@ -1,0 +1,312 @@
+package wcrg
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"time"
+
+	"github.com/wcrglab/wcrg/engine/atomicfile"
+	"github.com/wcrglab/wcrg/engine/energy"
+	"github.com/wcrglab/wcrg/engine/estimate"
+	"github.com/wcrglab/wcrg/engine/wavelet"
+)
+
+// SchemaName and SchemaVersion identify model files.
+const (
+	SchemaName    = "wcrg-lab/model"
+	SchemaVersion = 1
+)
+
+// Provenance records where a model's training data came from.
+type Provenance struct {
+	File    string    `json:"file,omitempty"`
+	SHA256  string    `json:"sha256,omitempty"`
+	Count   int       `json:"count"` // training fields
+	Created time.Time `json:"created"`
+	Kind    string    `json:"kind,omitempty"` // "phi4", "gaussian", "lensing", … when known
+	Beta    float64   `json:"beta,omitempty"` // φ⁴/Ising coupling when the data came from the built-in generator
+	Notes   []string  `json:"notes,omitempty"`
+}
+
+// ScaleDiagnostics are the per-scale figures of a fit (spec §3.4).
+type ScaleDiagnostics struct {
+	Level         int     `json:"level"`
+	Side          int     `json:"side"`
+	Params        int     `json:"params"`
+	Estimator     string  `json:"estimator"`
+	ScoreLoss     float64 `json:"score_loss,omitempty"`
+	Cond          float64 `json:"cond,omitempty"`     // κ of the normalized score-matching Hessian
+	CondRaw       float64 `json:"cond_raw,omitempty"` // κ before normalization
+	MLIterations  int     `json:"ml_iterations,omitempty"`
+	MLConverged   bool    `json:"ml_converged,omitempty"`
+	MLChiSquare   float64 `json:"ml_chi_square,omitempty"`
+	Step          float64 `json:"step,omitempty"` // MALA step δ_j adapted during fitting
+	NLL           float64 `json:"nll,omitempty"`  // coarsest 1-D density: NLL per sample
+	Seconds       float64 `json:"seconds"`
+	DetailStd     [3]float64 `json:"detail_std"` // per-channel std of φ̄_j in the data (initialization of sampling)
+}
+
+// Model is a fitted WC-RG model: the standardization, γ_j, the coarsest
+// density and one conditional energy per level.
+type Model struct {
+	Settings    Settings
+	L, Levels   int
+	Mean, Scale float64   // φ = (φ_raw − Mean)/Scale
+	Gamma       []float64 // γ_1 … γ_J
+
+	// Coarsest is the density of φ_J when it is 1×1; otherwise CoarsestEnergy
+	// is its plain energy model.
+	Coarsest       *estimate.Density1D
+	CoarsestEnergy *energy.Model
+	// Conditionals[j−1] is Ē_j.
+	Conditionals []*energy.Model
+	Diagnostics  []ScaleDiagnostics // index 0: coarsest; j: level j
+	Provenance   Provenance
+}
+
+// Basis returns the model's wavelet.
+func (m *Model) Basis() wavelet.Basis {
+	b, err := wavelet.New(m.Settings.Wavelet)
+	if err != nil {
+		panic(err) // validated on construction and load
+	}
+	return b
+}
+
+// Transform returns a new renormalized transform with the model's γ_j.
+func (m *Model) Transform() *wavelet.Transform {
+	t, err := wavelet.NewTransform(m.Basis(), m.L, m.Levels, m.Gamma)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// CoarsestSide returns L_J.
+func (m *Model) CoarsestSide() int { return m.L >> m.Levels }
+
+// NumParams returns the total number of parameters.
+func (m *Model) NumParams() int {
+	n := 0
+	if m.Coarsest != nil {
+		n += len(m.Coarsest.Theta)
+	}
+	if m.CoarsestEnergy != nil {
+		n += m.CoarsestEnergy.NumParams()
+	}
+	for _, c := range m.Conditionals {
+		n += c.NumParams()
+	}
+	return n
+}
+
+// --- JSON ---
+
+type fileBasis struct {
+	Kind     string  `json:"kind"`
+	Nodes    int     `json:"nodes"`
+	Lo       float64 `json:"lo"`
+	Hi       float64 `json:"hi"`
+	RejectLo float64 `json:"reject_lo"`
+	RejectHi float64 `json:"reject_hi"`
+}
+
+type fileEnergy struct {
+	Level  int       `json:"level"` // 0 for the coarsest plain model
+	Side   int       `json:"side"`
+	Window int       `json:"window"`
+	Gamma  float64   `json:"gamma,omitempty"`
+	Basis  fileBasis `json:"basis"`
+	Terms  [][4]int  `json:"terms"` // (c, d, s₁, s₂) of each quadratic parameter, in order
+	Theta  []float64 `json:"theta"`
+}
+
+type fileModel struct {
+	Schema      string             `json:"schema"`
+	Version     int                `json:"version"`
+	Settings    Settings           `json:"settings"`
+	L           int                `json:"lattice"`
+	Levels      int                `json:"levels"`
+	Mean        float64            `json:"mean"`
+	Scale       float64            `json:"scale"`
+	Gamma       []float64          `json:"gamma"`
+	Coarsest1D  *fileDensity       `json:"coarsest_density,omitempty"`
+	CoarsestE   *fileEnergy        `json:"coarsest_energy,omitempty"`
+	Scales      []fileEnergy       `json:"scales"`
+	Diagnostics []ScaleDiagnostics `json:"diagnostics"`
+	Provenance  Provenance         `json:"provenance"`
+}
+
+type fileDensity struct {
+	Basis fileBasis `json:"basis"`
+	Theta []float64 `json:"theta"` // θ₀ (of ½t²) then the basis coefficients
+}
+
+func toFileBasis(b energy.ScalarBasis) fileBasis {
+	return fileBasis{Kind: b.Kind, Nodes: b.Nodes, Lo: b.Lo, Hi: b.Hi, RejectLo: b.RejectLo, RejectHi: b.RejectHi}
+}
+
+func (f fileBasis) basis() energy.ScalarBasis {
+	return energy.ScalarBasis{Kind: f.Kind, Nodes: f.Nodes, Lo: f.Lo, Hi: f.Hi, RejectLo: f.RejectLo, RejectHi: f.RejectHi}
+}
+
+func toFileEnergy(level int, e *energy.Model) fileEnergy {
+	f := fileEnergy{Level: level, Side: e.N, Window: e.Window, Basis: toFileBasis(e.Scalar), Theta: e.Theta}
+	if e.IsConditional() {
+		f.Gamma = e.Gamma
+	}
+	for _, t := range e.Terms {
+		f.Terms = append(f.Terms, [4]int{t.C, t.D, t.S[0], t.S[1]})
+	}
+	return f
+}
+
+// MarshalJSON writes the model file document.
+func (m *Model) MarshalJSON() ([]byte, error) {
+	f := fileModel{
+		Schema: SchemaName, Version: SchemaVersion, Settings: m.Settings, L: m.L, Levels: m.Levels,
+		Mean: m.Mean, Scale: m.Scale, Gamma: m.Gamma, Diagnostics: m.Diagnostics, Provenance: m.Provenance,
+	}
+	if m.Coarsest != nil {
+		f.Coarsest1D = &fileDensity{Basis: toFileBasis(m.Coarsest.Basis), Theta: m.Coarsest.Theta}
+	}
+	if m.CoarsestEnergy != nil {
+		e := toFileEnergy(0, m.CoarsestEnergy)
+		f.CoarsestE = &e
+	}
+	for j, c := range m.Conditionals {
+		f.Scales = append(f.Scales, toFileEnergy(j+1, c))
+	}
+	return json.MarshalIndent(f, "", " ")
+}
+
+// Save writes the model to path atomically.
+func (m *Model) Save(path string) error {
+	data, err := m.MarshalJSON()
+	if err != nil {
+		return fmt.Errorf("wcrg: %s: %w", path, err)
+	}
+	return atomicfile.WriteBytes(path, append(data, '\n'))
+}
+
+// Load reads a model file, validating it completely; errors name the file.
+func Load(path string) (*Model, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("wcrg: %w", err)
+	}
+	m, err := Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("wcrg: %s: %w", path, err)
+	}
+	return m, nil
+}
+
+// Decode reads and validates a model document.
+func Decode(r io.Reader) (*Model, error) {
+	var f fileModel
+	dec := json.NewDecoder(io.LimitReader(r, 1<<30))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("not a WCRG Lab model file: %v", err)
+	}
+	if f.Schema != SchemaName {
+		return nil, fmt.Errorf("schema %q is not %q", f.Schema, SchemaName)
+	}
+	if f.Version != SchemaVersion {
+		return nil, fmt.Errorf("model file version %d is not supported (this program reads version %d)", f.Version, SchemaVersion)
+	}
+	if err := f.Settings.Validate(); err != nil {
+		return nil, fmt.Errorf("settings: %v", err)
+	}
+	if wavelet.MaxLevels(f.L) == 0 || f.Levels < 1 || f.Levels > wavelet.MaxLevels(f.L) {
+		return nil, fmt.Errorf("lattice %d with %d levels is not a valid decomposition", f.L, f.Levels)
+	}
+	if len(f.Gamma) != f.Levels || len(f.Scales) != f.Levels {
+		return nil, fmt.Errorf("%d γ values and %d scales for %d levels", len(f.Gamma), len(f.Scales), f.Levels)
+	}
+	if !finite(f.Mean) || !(f.Scale > 0) || math.IsInf(f.Scale, 0) {
+		return nil, fmt.Errorf("standardization mean %g, scale %g", f.Mean, f.Scale)
+	}
+	m := &Model{Settings: f.Settings, L: f.L, Levels: f.Levels, Mean: f.Mean, Scale: f.Scale,
+		Gamma: f.Gamma, Diagnostics: f.Diagnostics, Provenance: f.Provenance}
+	b := m.Basis()
+	for j := 1; j <= f.Levels; j++ {
+		fe := f.Scales[j-1]
+		if fe.Level != j || fe.Side != f.L>>j {
+			return nil, fmt.Errorf("scale %d: level %d of side %d, want level %d of side %d", j, fe.Level, fe.Side, j, f.L>>j)
+		}
+		e, err := energy.NewConditional(fe.Side, fe.Window, fe.Basis.basis(), f.Gamma[j-1], b)
+		if err != nil {
+			return nil, fmt.Errorf("scale %d: %v", j, err)
+		}
+		if fe.Gamma != f.Gamma[j-1] {
+			return nil, fmt.Errorf("scale %d: γ %g differs from the model's γ_%d = %g", j, fe.Gamma, j, f.Gamma[j-1])
+		}
+		if err := setTheta(e, fe); err != nil {
+			return nil, fmt.Errorf("scale %d: %v", j, err)
+		}
+		m.Conditionals = append(m.Conditionals, e)
+	}
+	side := f.L >> f.Levels
+	switch {
+	case side == 1 && f.Coarsest1D != nil && f.CoarsestE == nil:
+		d, err := estimate.NewDensity1D(f.Coarsest1D.Basis.basis())
+		if err != nil {
+			return nil, fmt.Errorf("coarsest density: %v", err)
+		}
+		if len(f.Coarsest1D.Theta) != len(d.Theta) || !allFinite(f.Coarsest1D.Theta) {
+			return nil, fmt.Errorf("coarsest density: %d parameters, want %d finite values", len(f.Coarsest1D.Theta), len(d.Theta))
+		}
+		copy(d.Theta, f.Coarsest1D.Theta)
+		d.Prepare()
+		m.Coarsest = d
+	case side > 1 && f.CoarsestE != nil && f.Coarsest1D == nil:
+		fe := *f.CoarsestE
+		if fe.Side != side {
+			return nil, fmt.Errorf("coarsest energy of side %d, want %d", fe.Side, side)
+		}
+		e, err := energy.NewPlain(fe.Side, fe.Window, fe.Basis.basis())
+		if err != nil {
+			return nil, fmt.Errorf("coarsest energy: %v", err)
+		}
+		if err := setTheta(e, fe); err != nil {
+			return nil, fmt.Errorf("coarsest energy: %v", err)
+		}
+		m.CoarsestEnergy = e
+	default:
+		return nil, fmt.Errorf("the coarsest %d×%d scale needs exactly one of a density (1×1) or an energy (larger)", side, side)
+	}
+	return m, nil
+}
+
+func setTheta(e *energy.Model, fe fileEnergy) error {
+	if len(fe.Terms) != len(e.Terms) {
+		return fmt.Errorf("%d quadratic terms, the settings give %d", len(fe.Terms), len(e.Terms))
+	}
+	for i, t := range e.Terms {
+		if fe.Terms[i] != [4]int{t.C, t.D, t.S[0], t.S[1]} {
+			return fmt.Errorf("quadratic term %d is %v, the settings give %v", i, fe.Terms[i], t)
+		}
+	}
+	if len(fe.Theta) != e.NumParams() || !allFinite(fe.Theta) {
+		return fmt.Errorf("%d parameters, want %d finite values", len(fe.Theta), e.NumParams())
+	}
+	copy(e.Theta, fe.Theta)
+	return nil
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+func allFinite(v []float64) bool {
+	for _, x := range v {
+		if !finite(x) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,345 @@
+package wcrg
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/wcrglab/wcrg/engine/energy"
+	"github.com/wcrglab/wcrg/engine/lattice"
+	"github.com/wcrglab/wcrg/engine/mcmc"
+	"github.com/wcrglab/wcrg/engine/parallel"
+	"github.com/wcrglab/wcrg/engine/wavelet"
+)
+
+// SampleSettings configures coarse-to-fine generation (spec §4, §10 row 9).
+type SampleSettings struct {
+	N         int     // fields to generate
+	Steps     int     // MALA steps per scale T_j (default 300)
+	Adapt     int     // leading steps that adapt δ_j (default 100)
+	InitStep  float64 // initial δ_j (default: the fit's δ_j, else 0.05)
+	ZeroStart bool    // start each φ̄_j at 0 instead of white noise with the data's channel std
+	Symmetric bool    // append −φ for every field (Z₂ doubling, off by default)
+	Snapshots bool    // report the current finer field of sample 0 with progress
+	Seed      uint64
+	Workers   int
+}
+
+func (s SampleSettings) withDefaults() SampleSettings {
+	if s.Steps == 0 {
+		s.Steps = 300
+	}
+	if s.Adapt == 0 {
+		s.Adapt = min(100, s.Steps)
+	}
+	return s
+}
+
+// Validate reports unusable settings.
+func (s SampleSettings) Validate() error {
+	switch {
+	case s.N < 1 || s.N > 1e7:
+		return fmt.Errorf("wcrg: %d fields to generate (want 1 … 1e7)", s.N)
+	case s.Steps < 0 || s.Steps > 1e6:
+		return fmt.Errorf("wcrg: %d MALA steps per scale (want 1 … 1e6)", s.Steps)
+	case s.Adapt < 0 || (s.Steps > 0 && s.Adapt > s.Steps):
+		return fmt.Errorf("wcrg: %d adapting steps for %d steps", s.Adapt, s.Steps)
+	case s.InitStep < 0 || math.IsNaN(s.InitStep):
+		return fmt.Errorf("wcrg: initial MALA step %g", s.InitStep)
+	case s.Workers < 0:
+		return fmt.Errorf("wcrg: %d workers", s.Workers)
+	}
+	return nil
+}
+
+// SampleProgress reports generation.
+type SampleProgress struct {
+	Level, Levels int     // scale being sampled (J … 1); Levels+1 for the coarsest
+	Step, Steps   int     // MALA steps done at this scale
+	Acceptance    float64 // over the last round of steps, all chains
+	Delta         float64 // MALA step δ_j
+	Fraction      float64 // of the whole job
+	// Snapshot is, with SampleSettings.Snapshots, a copy of sample 0's
+	// current finer field φ_{j−1} (standardized units), of side SnapshotSide.
+	Snapshot     []float64
+	SnapshotSide int
+	Elapsed      time.Duration
+}
+
+// ScaleSampling summarizes the sampler at one scale.
+type ScaleSampling struct {
+	Level      int
+	Delta      float64 // δ_j after adaptation
+	Acceptance float64 // over the non-adapting steps
+	Seconds    float64
+}
+
+// SampleResult holds generated fields in the data's raw units.
+type SampleResult struct {
+	Fields lattice.Stack
+	Scales []ScaleSampling // coarse to fine
+	Seed   uint64
+}
+
+// sampleRound is the number of MALA steps between step-size updates
+// (spec §4.2: every 10 steps, pooled over all chains in a fixed order).
+const sampleRound = 10
+
+// Sample generates fields from coarse to fine (spec §4.1): φ_J from the
+// coarsest model (exact inverse CDF at 1×1, MALA otherwise); then for each
+// j = J … 1 a MALA chain on Ē_j(·, φ_j) per field, started from white
+// noise, T_j steps of which the first Adapt adapt one shared δ_j to
+// acceptance 0.57; then φ_{j−1} = γ_j(Gᵀφ_j + Ḡᵀφ̄_j). Fields run in
+// parallel; results depend only on the seed.
+func Sample(ctx context.Context, m *Model, set SampleSettings, progress func(SampleProgress)) (*SampleResult, error) {
+	if err := set.Validate(); err != nil {
+		return nil, err
+	}
+	set = set.withDefaults()
+	start := time.Now()
+	N, J, L := set.N, m.Levels, m.L
+	workers := parallel.Workers(set.Workers)
+	res := &SampleResult{Seed: set.Seed}
+	weight := func(side int) float64 { return float64(side * side) }
+	var total, done float64
+	for j := 0; j <= J; j++ {
+		total += weight(L >> j)
+	}
+
+	// Per-field random streams, one per scale.
+	rngs := make([]*rand.Rand, N)
+	newStreams := func(level int) {
+		for i := range rngs {
+			rngs[i] = mcmc.StreamRand(set.Seed, uint64(i), uint64(1000+level))
+		}
+	}
+
+	// Coarsest scale.
+	side := L >> J
+	coarse := make([][]float64, N)
+	for i := range coarse {
+		coarse[i] = make([]float64, side*side)
+	}
+	newStreams(J + 1)
+	if m.Coarsest != nil {
+		for i := range coarse {
+			coarse[i][0] = m.Coarsest.Sample(rngs[i])
+		}
+	} else {
+		initStd := m.Diagnostics[0].DetailStd[0]
+		if initStd == 0 {
+			initStd = 1
+		}
+		sc, err := runChains(ctx, m.CoarsestEnergy, nil, coarse, initStd, [3]float64{initStd}, set, rngs, workers, J+1,
+			func(p SampleProgress) {
+				if progress != nil {
+					p.Levels = J
+					p.Fraction = p.Fraction * weight(side) / total
+					p.Elapsed = time.Since(start)
+					progress(p)
+				}
+			})
+		if err != nil {
+			return nil, err
+		}
+		res.Scales = append(res.Scales, sc)
+	}
+	done += weight(side)
+
+	// Conditionals, coarse to fine.
+	b := m.Basis()
+	for j := J; j >= 1; j-- {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		n := L >> j
+		e := m.Conditionals[j-1]
+		details := make([][]float64, N)
+		for i := range details {
+			details[i] = make([]float64, 3*n*n)
+		}
+		newStreams(j)
+		base := done
+		w := weight(2 * n)
+		snapWS := wavelet.NewWorkspace(2 * n)
+		sc, err := runChains(ctx, e, coarse, details, 1, m.Diagnostics[j].DetailStd, set, rngs, workers, j,
+			func(p SampleProgress) {
+				if progress == nil {
+					return
+				}
+				p.Levels = J
+				p.Fraction = (base + p.Fraction*w) / total
+				p.Elapsed = time.Since(start)
+				if set.Snapshots && p.Snapshot != nil {
+					fine := make([]float64, 4*n*n)
+					b.Synthesize(fine, coarse[0], p.Snapshot, 2*n, snapWS)
+					for k := range fine {
+						fine[k] *= m.Gamma[j-1]
+					}
+					p.Snapshot, p.SnapshotSide = fine, 2*n
+				}
+				progress(p)
+			})
+		if err != nil {
+			return nil, err
+		}
+		res.Scales = append(res.Scales, sc)
+		// Reconstruct φ_{j−1}.
+		fine := make([][]float64, N)
+		wss := make([]*wavelet.Workspace, workers)
+		parallel.For(N, workers, func(wk, i int) {
+			if wss[wk] == nil {
+				wss[wk] = wavelet.NewWorkspace(2 * n)
+			}
+			f := make([]float64, 4*n*n)
+			b.Synthesize(f, coarse[i], details[i], 2*n, wss[wk])
+			for k := range f {
+				f[k] *= m.Gamma[j-1]
+			}
+			fine[i] = f
+		})
+		coarse = fine
+		done += w
+	}
+
+	// Back to raw units.
+	count := N
+	if set.Symmetric {
+		count = 2 * N
+	}
+	out := lattice.NewStack(count, L)
+	for i := 0; i < N; i++ {
+		f := out.Field(i).Data
+		for k, v := range coarse[i] {
+			f[k] = v*m.Scale + m.Mean
+		}
+		if set.Symmetric {
+			g := out.Field(N + i).Data
+			for k, v := range coarse[i] {
+				g[k] = -v*m.Scale + m.Mean
+			}
+		}
+	}
+	res.Fields = out
+	return res, nil
+}
+
+// runChains runs one MALA chain per field on model e (conditioned on
+// conds[i] for conditional models), starting from white noise with the
+// given per-channel standard deviations, and leaves the final states in
+// states. It adapts δ in rounds during the first set.Adapt steps.
+func runChains(ctx context.Context, e *energy.Model, conds, states [][]float64, _ float64, chStd [3]float64,
+	set SampleSettings, rngs []*rand.Rand, workers, level int, progress func(SampleProgress)) (ScaleSampling, error) {
+	t0 := time.Now()
+	N := len(states)
+	n := e.N
+	nn := n * n
+	evals := make([]*energy.Conditioned, workers)
+	for w := range evals {
+		evals[w] = e.NewConditioned()
+	}
+	chains := make([]*mcmc.Chain, N)
+	errs := make([]error, N)
+	parallel.For(N, workers, func(w, i int) {
+		ev := evals[w]
+		if conds != nil {
+			ev.SetCondition(conds[i])
+		}
+		x := states[i]
+		amp := 1.0
+		if set.ZeroStart {
+			amp = 0
+		}
+		for try := 0; ; try++ {
+			for c := 0; c < e.Channels(); c++ {
+				for k := 0; k < nn; k++ {
+					x[c*nn+k] = amp * chStd[c] * rngs[i].NormFloat64()
+				}
+			}
+			ch, err := mcmc.NewChain(ev, x)
+			if err == nil {
+				chains[i] = ch
+				return
+			}
+			if amp == 0 {
+				errs[i] = fmt.Errorf("wcrg: scale %d: the model gives zero probability to the starting state of field %d", level, i)
+				return
+			}
+			amp /= 2
+			if try >= 4 {
+				amp = 0
+			}
+		}
+	})
+	for _, err := range errs {
+		if err != nil {
+			return ScaleSampling{}, err
+		}
+	}
+	delta := set.InitStep
+	if delta == 0 {
+		// MALA needs δ ≲ 1/λ_max of the energy's Hessian; the largest δ = 0
+		// coupling is the curvature scale of the quadratic part.
+		var diag float64
+		for q, t := range e.Terms {
+			if t.C == t.D && t.S == (energy.Shift{}) {
+				diag = math.Max(diag, e.Theta[q])
+			}
+		}
+		delta = 0.05
+		if diag > 0 {
+			delta = 0.5 / diag
+		}
+	}
+	acc := make([]int, N)
+	var lateAcc, lateProp int
+	for step := 0; step < set.Steps; {
+		if err := ctx.Err(); err != nil {
+			return ScaleSampling{}, err
+		}
+		k := min(sampleRound, set.Steps-step)
+		d := delta
+		parallel.For(N, workers, func(w, i int) {
+			ev := evals[w]
+			if conds != nil {
+				ev.SetCondition(conds[i])
+			}
+			ch := chains[i]
+			ch.ResetCounts()
+			for s := 0; s < k; s++ {
+				ch.Step(ev, d, rngs[i])
+			}
+			acc[i] = ch.Accepted
+		})
+		step += k
+		var a int
+		for _, v := range acc {
+			a += v
+		}
+		rate := float64(a) / float64(N*k)
+		if step <= set.Adapt {
+			delta = mcmc.AdaptStep(delta, rate, mcmc.TargetAcceptance)
+		} else {
+			lateAcc += a
+			lateProp += N * k
+		}
+		if progress != nil {
+			p := SampleProgress{Level: level, Step: step, Steps: set.Steps, Acceptance: rate, Delta: delta,
+				Fraction: float64(step) / float64(set.Steps)}
+			if set.Snapshots {
+				p.Snapshot = append([]float64(nil), chains[0].X...)
+			}
+			progress(p)
+		}
+	}
+	for i, ch := range chains {
+		copy(states[i], ch.X)
+	}
+	sc := ScaleSampling{Level: level, Delta: delta, Seconds: time.Since(t0).Seconds()}
+	if lateProp > 0 {
+		sc.Acceptance = float64(lateAcc) / float64(lateProp)
+	}
+	return sc, nil
+}

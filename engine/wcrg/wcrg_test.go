@@ -1,0 +1,108 @@
+package wcrg
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/wcrglab/wcrg/engine/gaussfield"
+	"github.com/wcrglab/wcrg/engine/lattice"
+)
+
+func freeField(t testing.TB, n, L int, m float64, seed uint64) lattice.Stack {
+	t.Helper()
+	g, err := gaussfield.NewSampler(L, gaussfield.FreeField(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(seed, 7))
+	s := lattice.NewStack(n, L)
+	for i := 0; i < n; i++ {
+		g.Sample(s.Field(i).Data, rng)
+	}
+	return s
+}
+
+// TestFitSampleGaussianRoundTrip fits a model to free fields (ξ = 4, L = 16),
+// saves and reloads it (bit-identical energies), samples new fields and
+// compares their power spectrum with the exact one.
+func TestFitSampleGaussianRoundTrip(t *testing.T) {
+	const L, n, mass = 16, 1500, 0.25
+	data := freeField(t, n, L, mass, 1)
+	set := DefaultSettings()
+	set.Seed = 3
+	m, err := Fit(context.Background(), data, set, Provenance{File: "gaussian"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	js, err := m.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf.Write(js)
+	m2, err := Decode(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Bit-identical energies after the round trip.
+	rng := rand.New(rand.NewPCG(9, 9))
+	for j := 1; j <= m.Levels; j++ {
+		a, b := m.Conditionals[j-1], m2.Conditionals[j-1]
+		ca, cb := a.NewConditioned(), b.NewConditioned()
+		cond := make([]float64, a.N*a.N)
+		x := make([]float64, a.Dim())
+		for i := range cond {
+			cond[i] = 0.3 * rng.NormFloat64()
+		}
+		for i := range x {
+			x[i] = 0.3 * rng.NormFloat64()
+		}
+		ca.SetCondition(cond)
+		cb.SetCondition(cond)
+		ea, _ := ca.Energy(x)
+		eb, _ := cb.Energy(x)
+		if ea != eb {
+			t.Errorf("scale %d: energy %v before saving, %v after loading", j, ea, eb)
+		}
+	}
+
+	res, err := Sample(context.Background(), m2, SampleSettings{N: 600, Seed: 5}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range res.Scales {
+		t.Logf("level %d: δ = %.4g, acceptance %.3f", sc.Level, sc.Delta, sc.Acceptance)
+	}
+	got := lattice.PowerSpectrum(res.Fields, 0).Radial()
+	exact := gaussfield.FreeField(mass)
+	for b := 1; b < len(got.Power) && b <= L/2; b++ {
+		// Exact ring average.
+		var s, c float64
+		for i := 0; i < L; i++ {
+			for k := 0; k < L; k++ {
+				f1, f2 := fold(i, L), fold(k, L)
+				if int(math.Round(math.Hypot(float64(f1), float64(f2)))) == b {
+					s += exact(2*math.Pi*float64(f1)/L, 2*math.Pi*float64(f2)/L)
+					c++
+				}
+			}
+		}
+		want := s / c
+		// Statistical error of 600 fields plus the model's error: 5σ or 5 %.
+		tol := math.Max(5*got.StdErr[b], 0.05*want)
+		t.Logf("|n| = %d: G = %.4g, exact %.4g (±%.2g)", b, got.Power[b], want, got.StdErr[b])
+		if math.Abs(got.Power[b]-want) > tol {
+			t.Errorf("|n| = %d: generated G = %.4g, exact %.4g", b, got.Power[b], want)
+		}
+	}
+}
+
+func fold(i, L int) int {
+	if 2*i > L {
+		return i - L
+	}
+	return i
+}
