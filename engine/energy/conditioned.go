@@ -45,11 +45,11 @@ type Conditioned struct {
 
 	// Fourier path for the quadratic part (grids of side ≥ fourierMinSide):
 	// ĝ_e(ω) = Σ_p Â_ep(ω) â_p(ω), with Â_ep(ω) = Σ_o k_{e,p,o} e^{iω·o}.
-	plan       *fft2.Plan
-	kernel     [][]complex128 // index (e−1)·nc + (p−1), e, p ≥ 1
-	spec       [][]complex128 // packed transforms (scratch)
-	chanSpec   [][]complex128 // â_p, p ≥ 1 (scratch)
-	phase1     []complex128   // e^{i 2π k o / n} tables
+	plan     *fft2.Plan
+	kernel   [][]complex128 // index (e−1)·nc + (p−1), e, p ≥ 1
+	spec     [][]complex128 // packed transforms (scratch)
+	chanSpec [][]complex128 // â_p, p ≥ 1 (scratch)
+	phase1   []complex128   // e^{i 2π k o / n} tables
 }
 
 // fourierMinSide is the smallest grid on which the quadratic part of the

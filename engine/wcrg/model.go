@@ -34,20 +34,20 @@ type Provenance struct {
 
 // ScaleDiagnostics are the per-scale figures of a fit (spec §3.4).
 type ScaleDiagnostics struct {
-	Level         int     `json:"level"`
-	Side          int     `json:"side"`
-	Params        int     `json:"params"`
-	Estimator     string  `json:"estimator"`
-	ScoreLoss     float64 `json:"score_loss,omitempty"`
-	Cond          float64 `json:"cond,omitempty"`     // κ of the normalized score-matching Hessian
-	CondRaw       float64 `json:"cond_raw,omitempty"` // κ before normalization
-	MLIterations  int     `json:"ml_iterations,omitempty"`
-	MLConverged   bool    `json:"ml_converged,omitempty"`
-	MLChiSquare   float64 `json:"ml_chi_square,omitempty"`
-	Step          float64 `json:"step,omitempty"` // MALA step δ_j adapted during fitting
-	NLL           float64 `json:"nll,omitempty"`  // coarsest 1-D density: NLL per sample
-	Seconds       float64 `json:"seconds"`
-	DetailStd     [3]float64 `json:"detail_std"` // per-channel std of φ̄_j in the data (initialization of sampling)
+	Level        int        `json:"level"`
+	Side         int        `json:"side"`
+	Params       int        `json:"params"`
+	Estimator    string     `json:"estimator"`
+	ScoreLoss    float64    `json:"score_loss,omitempty"`
+	Cond         float64    `json:"cond,omitempty"`     // κ of the normalized score-matching Hessian
+	CondRaw      float64    `json:"cond_raw,omitempty"` // κ before normalization
+	MLIterations int        `json:"ml_iterations,omitempty"`
+	MLConverged  bool       `json:"ml_converged,omitempty"`
+	MLChiSquare  float64    `json:"ml_chi_square,omitempty"`
+	Step         float64    `json:"step,omitempty"` // MALA step δ_j adapted during fitting
+	NLL          float64    `json:"nll,omitempty"`  // coarsest 1-D density: NLL per sample
+	Seconds      float64    `json:"seconds"`
+	DetailStd    [3]float64 `json:"detail_std"` // per-channel std of φ̄_j in the data (initialization of sampling)
 }
 
 // Model is a fitted WC-RG model: the standardization, γ_j, the coarsest

@@ -47,10 +47,10 @@ type Settings struct {
 	QuantileHi  float64 `json:"quantile_hi"` // basis range upper quantile, default 0.999
 	Estimator   string  `json:"estimator"`   // "sm" (default), "ml" or "sm+ml"
 
-	ScoreRidge float64              `json:"score_ridge"`
+	ScoreRidge float64             `json:"score_ridge"`
 	ML         estimate.MLSettings `json:"ml"`
-	Seed       uint64               `json:"seed"`
-	Workers    int                  `json:"-"`
+	Seed       uint64              `json:"seed"`
+	Workers    int                 `json:"-"`
 }
 
 // DefaultSettings returns the project's defaults (spec §10).
