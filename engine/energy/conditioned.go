@@ -24,6 +24,12 @@ type tap struct {
 // ∂E_Q/∂a_e(y) = Σ_p Σ_o k_{e,p,o} a_p(y + o), where each term adds ½θ at
 // (e = c, p = d, o = −s) and at (e = d, p = c, o = s).
 type Conditioned struct {
+	// Unbounded turns off windowed rejection: the energy is evaluated for
+	// every field, with the scalar potential flat outside its basis range.
+	// Samplers leave it off; energy read-outs (H₀ of held-out fields,
+	// regression targets) turn it on.
+	Unbounded bool
+
 	m       *Model
 	n, nc   int
 	w, pw   int     // window half-width and padded side n + 2w
@@ -269,6 +275,9 @@ func (c *Conditioned) applyTaps(dst []float64, e, p int) {
 // basis support (the windowed-rejection test); for conditional models it
 // uses the reconstruction of the last EnergyGrad or Fine call.
 func (c *Conditioned) inside(fine []float64) bool {
+	if c.Unbounded {
+		return true
+	}
 	lo, hi := c.lo, c.hi
 	for _, v := range fine {
 		if !(v >= lo && v <= hi) {

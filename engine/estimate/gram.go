@@ -32,6 +32,52 @@ type gram struct {
 	ws            *wavelet.Workspace
 	lapW          [4]float64
 	coarseScratch []float64
+
+	// Optional regression target T (a field of the varying field's shape):
+	// Y_pe(r) = Σ_y a_p(y) T_e(y + r) as spectra, and ⟨W_k, T⟩.
+	ys   [][]complex128 // index p·nc + (e−1)
+	ts   []float64      // K
+	that [][]complex128 // T̂_e scratch
+}
+
+// enableTarget allocates the accumulators of a regression target.
+func (g *gram) enableTarget() {
+	nn := g.n * g.n
+	g.ys = make([][]complex128, (g.nc+1)*g.nc)
+	for p := g.p0; p <= g.nc; p++ {
+		for e := 1; e <= g.nc; e++ {
+			g.ys[p*g.nc+e-1] = make([]complex128, nn)
+		}
+	}
+	g.ts = make([]float64, g.K)
+	g.that = make([][]complex128, g.nc)
+	for e := range g.that {
+		g.that[e] = make([]complex128, nn)
+	}
+}
+
+// addTarget accumulates the target of the sample last passed to add.
+func (g *gram) addTarget(t []float64) {
+	nn := g.n * g.n
+	for e := 1; e <= g.nc; e++ {
+		g.plan.Forward(g.that[e-1], t[(e-1)*nn:e*nn])
+	}
+	for p := g.p0; p <= g.nc; p++ {
+		for e := 1; e <= g.nc; e++ {
+			acc := g.ys[p*g.nc+e-1]
+			ap, th := g.ahat[p], g.that[e-1]
+			for i := range acc {
+				acc[i] += conjMul(ap[i], th[i])
+			}
+		}
+	}
+	for k := 0; k < g.K; k++ {
+		var s float64
+		for i, v := range g.wk[k] {
+			s += v * t[i]
+		}
+		g.ts[k] += s
+	}
 }
 
 func newGram(m *energy.Model) *gram {
@@ -188,6 +234,14 @@ func conjMul(a, b complex128) complex128 {
 // merge adds the accumulators of o into g.
 func (g *gram) merge(o *gram) {
 	g.count += o.count
+	for i := range g.ys {
+		for j := range g.ys[i] {
+			g.ys[i][j] += o.ys[i][j]
+		}
+	}
+	for i := range g.ts {
+		g.ts[i] += o.ts[i]
+	}
 	for i := range g.cc {
 		for j := range g.cc[i] {
 			g.cc[i][j] += o.cc[i][j]
@@ -211,6 +265,7 @@ func (g *gram) merge(o *gram) {
 type system struct {
 	H     []float64 // m×m, row-major, symmetric
 	B     []float64
+	R     []float64 // E⟨∇U_k, T⟩ when a regression target was accumulated
 	M     int
 	Count int
 }
@@ -305,6 +360,27 @@ func (g *gram) finish() system {
 			set(mq+k, mq+l, g.ss[k*K+l]/cnt)
 		}
 		sys.B[mq+k] = g.lap[k] / cnt
+	}
+	if g.ys != nil {
+		Y := make([][]float64, len(g.ys))
+		for i, s := range g.ys {
+			if s != nil {
+				Y[i] = real2(s)
+			}
+		}
+		Yf := func(p, e, r1, r2 int) float64 { return Y[p*nc+e-1][modn(r1, n)*n+modn(r2, n)] }
+		sys.R = make([]float64, m)
+		for i, t := range terms {
+			var r float64
+			if t.C >= 1 {
+				r += Yf(t.D, t.C, t.S[0], t.S[1])
+			}
+			r += Yf(t.C, t.D, -t.S[0], -t.S[1])
+			sys.R[i] = r / 2
+		}
+		for k := 0; k < K; k++ {
+			sys.R[mq+k] = g.ts[k] / cnt
+		}
 	}
 	return sys
 }
