@@ -71,6 +71,18 @@ func (d *Density1D) Energy(t float64) float64 {
 	return e
 }
 
+// EnergyUnbounded returns E(t) also outside the support (where the basis
+// is flat), for energy read-outs of fields the model did not generate.
+func (d *Density1D) EnergyUnbounded(t float64) float64 {
+	f := make([]float64, len(d.Theta))
+	d.features(t, f, make([]float64, max(d.Basis.MaxActive(), 1)))
+	var e float64
+	for k, v := range f {
+		e += d.Theta[k] * v
+	}
+	return e
+}
+
 // moments returns log Z and the model mean and covariance of the features,
 // by the trapezoid rule on the grid.
 func (d *Density1D) moments() (logZ float64, mean []float64, cov *mat.SymDense) {
