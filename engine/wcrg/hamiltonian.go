@@ -145,7 +145,9 @@ func (h *Hamiltonian) KernelAt(s1, s2 int) float64 {
 }
 
 // RawKernelAt returns K(s) in the data's raw units: K_raw = K/Scale².
-func (h *Hamiltonian) RawKernelAt(s1, s2 int) float64 { return h.KernelAt(s1, s2) / (h.Scale * h.Scale) }
+func (h *Hamiltonian) RawKernelAt(s1, s2 int) float64 {
+	return h.KernelAt(s1, s2) / (h.Scale * h.Scale)
+}
 
 // RawPotential returns V_j at the raw value t (φ_j in raw units is
 // Scale·φ_j + Mean·(scale factor of the level); only V_0 has a direct raw
