@@ -145,3 +145,41 @@ func transpose(dst, src []complex128, n int) {
 		}
 	}
 }
+
+// Line is a one-dimensional FFT of a fixed length, unnormalized in both
+// directions. It is not safe for concurrent use.
+type Line struct {
+	n   int
+	r2  *radix2
+	fft *fourier.CmplxFFT
+	tmp []complex128
+}
+
+// NewLine returns a 1D FFT of length n ≥ 1.
+func NewLine(n int) *Line {
+	if n < 1 {
+		panic(fmt.Sprintf("fft2: line length %d < 1", n))
+	}
+	l := &Line{n: n, tmp: make([]complex128, n)}
+	if n&(n-1) == 0 {
+		l.r2 = newRadix2(n)
+	} else {
+		l.fft = fourier.NewCmplxFFT(n)
+	}
+	return l
+}
+
+// Transform replaces a (length n) by its DFT: kernel e^{−2πijk/n}, or
+// e^{+2πijk/n} if inverse (without the 1/n factor).
+func (l *Line) Transform(a []complex128, inverse bool) {
+	if l.r2 != nil {
+		l.r2.transform(a, inverse)
+		return
+	}
+	copy(l.tmp, a)
+	if inverse {
+		l.fft.Sequence(a, l.tmp)
+	} else {
+		l.fft.Coefficients(a, l.tmp)
+	}
+}

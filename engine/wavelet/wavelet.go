@@ -56,6 +56,7 @@ type Basis interface {
 // given size. It is not safe for concurrent use: give each goroutine its own.
 type Workspace struct {
 	lo, hi []float64 // n×(n/2) row-filtered planes
+	sh     map[int]*shannonLine
 }
 
 // NewWorkspace returns scratch space for fields of side at most n.
@@ -80,11 +81,14 @@ type Filter struct {
 }
 
 // Names returns the names of all available bases, in the order shown to users.
-func Names() []string { return filterNames() }
+func Names() []string { return append(filterNames(), "shannon") }
 
 // New returns the named basis ("haar", "db2" … "db10", "sym2" … "sym10",
-// "coif1" … "coif5"; "db1" is an alias of "haar").
+// "coif1" … "coif5", "shannon"; "db1" is an alias of "haar").
 func New(name string) (Basis, error) {
+	if strings.ToLower(strings.TrimSpace(name)) == "shannon" {
+		return Shannon{}, nil
+	}
 	f, err := NewFilter(name)
 	if err != nil {
 		return nil, err

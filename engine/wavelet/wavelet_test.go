@@ -36,7 +36,7 @@ func maxAbsDiff(a, b []float64) float64 {
 // and the db4 numbers of spec §1.1: Σh = √2, Σh² = 1, even/odd tap energies
 // 0.487148 / 0.512852, lag-1 autocorrelation r₁ = 0.598145.
 func TestFilterIdentities(t *testing.T) {
-	for _, name := range Names() {
+	for _, name := range filterNames() {
 		f, err := NewFilter(name)
 		if err != nil {
 			t.Fatal(err)
@@ -119,9 +119,12 @@ func TestPeriodizedOrthogonality(t *testing.T) {
 // and Parseval, all to 1e-12.
 func TestAdjointAndReconstruction(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	for _, name := range []string{"haar", "db2", "db4", "sym4", "coif2", "db10"} {
+	for _, name := range []string{"haar", "db2", "db4", "sym4", "coif2", "db10", "shannon"} {
 		b, _ := New(name)
 		for _, n := range []int{2, 4, 6, 8, 10, 16, 64} {
+			if name == "shannon" && n%4 != 0 && n != 2 {
+				continue
+			}
 			m := n / 2
 			ws := NewWorkspace(n)
 			x := randVec(rng, n*n)
@@ -233,5 +236,43 @@ func TestZeroAllocations(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("Decompose+Reconstruct allocate %v times per run", allocs)
+	}
+}
+
+// TestShannonBands checks that the Shannon split separates Fourier shells:
+// a plane wave with |f₁|, |f₂| < n/4 lands in the coarse field only, one
+// with |f₂| > n/4 and |f₁| < n/4 in channel 1 only (high-pass along x₂),
+// one with |f₁| > n/4 in channel 2, one with both above in channel 3.
+func TestShannonBands(t *testing.T) {
+	const n = 32
+	b, _ := New("shannon")
+	ws := NewWorkspace(n)
+	m := n / 2
+	for _, c := range []struct {
+		f1, f2, want int // want: 0 coarse, 1–3 channel
+	}{{3, 5, 0}, {-7, 2, 0}, {2, 11, 1}, {12, -3, 2}, {10, 14, 3}, {16, 16, 3}} {
+		x := make([]float64, n*n)
+		for i := 0; i < n; i++ {
+			for j := 0; j < n; j++ {
+				x[i*n+j] = math.Cos(2*math.Pi*float64(c.f1*i+c.f2*j)/n + 0.3)
+			}
+		}
+		coarse, detail := make([]float64, m*m), make([]float64, 3*m*m)
+		b.Analyze(coarse, detail, x, n, ws)
+		energy := [4]float64{dot(coarse, coarse), dot(detail[:m*m], detail[:m*m]), dot(detail[m*m:2*m*m], detail[m*m:2*m*m]), dot(detail[2*m*m:], detail[2*m*m:])}
+		total := dot(x, x)
+		if math.Abs(energy[c.want]-total) > 1e-9*total {
+			t.Errorf("wave (%d, %d): energies per plane %v, want all %g in plane %d", c.f1, c.f2, energy, total, c.want)
+		}
+	}
+	tr, _ := NewTransform(b, 64, 6, nil)
+	d := NewDecomposition(64, 6)
+	x := randVec(rand.New(rand.NewPCG(1, 1)), 64*64)
+	y := make([]float64, len(x))
+	if a := testing.AllocsPerRun(5, func() { tr.Decompose(d, x); tr.Reconstruct(y, d) }); a != 0 {
+		t.Errorf("shannon transform allocates %v times", a)
+	}
+	if e := maxAbsDiff(x, y); e > 1e-12 {
+		t.Errorf("shannon multilevel reconstruction error %.3g", e)
 	}
 }
