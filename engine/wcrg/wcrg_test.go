@@ -106,3 +106,27 @@ func fold(i, L int) int {
 	}
 	return i
 }
+
+// TestCompareSameDistribution: two independent sets of free fields agree on
+// every statistic within 4 combined standard errors, and the jackknife
+// errors match the spread of the statistic between independent sets.
+func TestCompareSameDistribution(t *testing.T) {
+	a := freeField(t, 400, 16, 0.3, 1)
+	b := freeField(t, 400, 16, 0.3, 2)
+	c, err := Compare(a, b, "db4", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range c.Scalars {
+		d, e := s.Diff()
+		if math.Abs(d) > 4*e {
+			t.Errorf("%s: %.4g vs %.4g (difference %.3g ± %.2g)", s.Name, s.A, s.B, d, e)
+		}
+	}
+	for _, s := range c.Scales {
+		if d, e := s.StdB-s.StdA, math.Hypot(s.ErrA, s.ErrB); math.Abs(d) > 4*e {
+			t.Errorf("level %d channel %d: std %.4g vs %.4g (± %.2g)", s.Level, s.Channel, s.StdA, s.StdB, e)
+		}
+	}
+	t.Logf("spectrum max rel. error %.3f, histogram L1 %.3f", c.SpectrumMaxRelErr, c.HistL1)
+}
