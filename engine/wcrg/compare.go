@@ -23,10 +23,10 @@ func (s Statistic) Diff() (d, err float64) {
 // ScaleStatistic is the standard deviation and kurtosis of one plane of
 // the wavelet decomposition (channel 0: the coarse field φ_j).
 type ScaleStatistic struct {
-	Level, Channel   int
-	StdA, StdB       float64
-	ErrA, ErrB       float64 // of the std
-	KurtA, KurtB     float64
+	Level, Channel     int
+	StdA, StdB         float64
+	ErrA, ErrB         float64 // of the std
+	KurtA, KurtB       float64
 	KurtErrA, KurtErrB float64
 }
 
