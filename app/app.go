@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
@@ -35,6 +36,8 @@ type App struct {
 
 	data     *dataTab
 	wavelets *waveletTab
+	estimate *estimateTab
+	generate *generateTab
 }
 
 // Run opens the main window with the built-in demo data and blocks until
@@ -44,6 +47,9 @@ func Run() {
 	a.LoadDemo()
 	if tab := os.Getenv("WCRGLAB_TAB"); tab != "" {
 		a.SelectTab(tab)
+	}
+	if os.Getenv("WCRGLAB_TOUR") != "" {
+		go a.RunTour(os.Stdout, 2*time.Second)
 	}
 	a.win.ShowAndRun()
 }
@@ -56,9 +62,13 @@ func New(fa fyne.App) *App {
 	a.jobs = NewJobs(a.win)
 	a.data = newDataTab(a)
 	a.wavelets = newWaveletTab(a)
+	a.estimate = newEstimateTab(a)
+	a.generate = newGenerateTab(a)
 	a.tabs = container.NewAppTabs(
 		container.NewTabItem("Data", a.data.content),
 		container.NewTabItem("Wavelets", a.wavelets.content),
+		container.NewTabItem("Estimate", a.estimate.content),
+		container.NewTabItem("Generate", a.generate.content),
 	)
 	a.win.SetContent(container.NewBorder(nil, a.jobs.Bar, nil, nil, a.tabs))
 	a.win.SetMainMenu(a.mainMenu())
@@ -130,6 +140,9 @@ func demoDataset() (*Dataset, error) {
 		Notes: []string{"exact samples drawn in Fourier space, seed 2023"},
 	}, nil
 }
+
+// showError shows err in a dialog.
+func (a *App) showError(err error) { dialog.ShowError(err, a.win) }
 
 // exportFigure asks for a file name and saves fig there (PNG, SVG or PDF,
 // with the numbers as CSV beside it) in a job.

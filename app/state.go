@@ -2,6 +2,7 @@ package app
 
 import (
 	"github.com/wcrglab/wcrg/engine/lattice"
+	"github.com/wcrglab/wcrg/engine/wcrg"
 )
 
 // Dataset is a stack of fields loaded or generated in the app.
@@ -12,6 +13,7 @@ type Dataset struct {
 	Notes  []string      // what was done on loading (crop, patches, conversions)
 	Kind   string        // "phi4", "gaussian", "lensing", "ising" or "" if unknown
 	Beta   float64       // φ⁴/Ising coupling when known from the generator
+	SHA256 string        // of the file, when loaded from one
 }
 
 // State is the app's document: what the tabs show. It is only touched on
@@ -19,9 +21,24 @@ type Dataset struct {
 type State struct {
 	Data     *Dataset
 	Selected int // index of the field shown in the Data and Wavelets tabs
+	// Model is the fitted model, ModelPath its file (if saved or loaded).
+	Model     *wcrg.Model
+	ModelPath string
 
-	dataListeners []func()
-	selListeners  []func()
+	dataListeners  []func()
+	selListeners   []func()
+	modelListeners []func()
+}
+
+// OnModelChanged registers fn to run when a model is fitted or loaded.
+func (s *State) OnModelChanged(fn func()) { s.modelListeners = append(s.modelListeners, fn) }
+
+// SetModel replaces the model.
+func (s *State) SetModel(m *wcrg.Model, path string) {
+	s.Model, s.ModelPath = m, path
+	for _, fn := range s.modelListeners {
+		fn()
+	}
 }
 
 // OnDataChanged registers fn to run when a new data set is loaded.

@@ -29,6 +29,12 @@ type Conditioned struct {
 	// Samplers leave it off; energy read-outs (H₀ of held-out fields,
 	// regression targets) turn it on.
 	Unbounded bool
+	// Wall replaces windowed rejection by a fixed quartic wall: a value t
+	// beyond the support [lo, hi] adds ((t − hi)/Δ)⁴ (or ((lo − t)/Δ)⁴), Δ the
+	// node spacing (spec §10 row 5, the alternative to rejection). Samplers
+	// use it only to bring a chain whose starting state lies outside the
+	// support back inside; inside the support the energy is unchanged.
+	Wall bool
 
 	m       *Model
 	n, nc   int
@@ -275,7 +281,7 @@ func (c *Conditioned) applyTaps(dst []float64, e, p int) {
 // basis support (the windowed-rejection test); for conditional models it
 // uses the reconstruction of the last EnergyGrad or Fine call.
 func (c *Conditioned) inside(fine []float64) bool {
-	if c.Unbounded {
+	if c.Unbounded || c.Wall {
 		return true
 	}
 	lo, hi := c.lo, c.hi
@@ -285,6 +291,52 @@ func (c *Conditioned) inside(fine []float64) bool {
 		}
 	}
 	return true
+}
+
+// CurvatureBound returns the Gershgorin bound on the largest eigenvalue of
+// the quadratic part's Hessian, max_e Σ_{p≥1} Σ_o |k_{e,p,o}|: MALA needs a
+// step δ of order 1/λ_max, so samplers start their adaptation from its
+// inverse.
+func (c *Conditioned) CurvatureBound() float64 {
+	var best float64
+	for e := 1; e <= c.nc; e++ {
+		var s float64
+		for p := 1; p <= c.nc; p++ {
+			for _, t := range c.stencil[e*(c.nc+1)+p] {
+				s += math.Abs(t.k)
+			}
+		}
+		best = math.Max(best, s)
+	}
+	return best
+}
+
+// InSupport reports whether every value the scalar potential sees at x lies
+// in the basis support (what windowed rejection requires).
+func (c *Conditioned) InSupport(x []float64) bool {
+	fine := c.Fine(x)
+	lo, hi := c.lo, c.hi
+	for _, v := range fine {
+		if !(v >= lo && v <= hi) {
+			return false
+		}
+	}
+	return true
+}
+
+// wall returns the quartic wall energy of t and its derivative.
+func (c *Conditioned) wall(t float64) (float64, float64) {
+	w := c.m.Scalar.Spacing()
+	var d float64
+	switch {
+	case t > c.hi:
+		d = (t - c.hi) / w
+	case t < c.lo:
+		d = (t - c.lo) / w
+	default:
+		return 0, 0
+	}
+	return d * d * d * d, 4 * d * d * d / w
 }
 
 // Fine returns φ_{j−1} = γ(Gᵀφ_j + Ḡᵀx) for a conditional model (sharing
@@ -338,13 +390,18 @@ func (c *Conditioned) EnergyGrad(x, grad []float64) (e float64, ok bool) {
 		eq += v * (grad[i] + c.b[i])
 	}
 	e = 0.5 * eq
-	if !c.scalarOn {
+	if !c.scalarOn && !c.Wall {
 		return e, true
 	}
 	// Scalar part: V = Σ v(fine), ∇_x V = γ Ḡ v'(fine) (conditional) or v'(x).
 	var ev float64
 	for i, t := range fine {
 		v, dv := c.pot.eval(t)
+		if c.Wall {
+			wv, wd := c.wall(t)
+			v += wv
+			dv += wd
+		}
 		ev += v
 		c.vprime[i] = dv
 	}

@@ -261,7 +261,7 @@ func fitScale(ctx context.Context, set Settings, s *estimate.Samples, newModel f
 // basisFor returns the scalar basis of the given kind on the data range of
 // values: nodes over the [QuantileLo, QuantileHi] quantiles, and a
 // rejection interval that also holds every value (so no training value has
-// zero probability), one node spacing beyond.
+// zero probability) with a margin.
 func basisFor(kind string, set Settings, values []float64) energy.ScalarBasis {
 	if kind == energy.BasisNone {
 		return energy.ScalarBasis{Kind: energy.BasisNone}
@@ -269,7 +269,14 @@ func basisFor(kind string, set Settings, values []float64) energy.ScalarBasis {
 	return rangeFor(energy.ScalarBasis{Kind: kind, Nodes: set.Nodes}, set, values)
 }
 
+// minValuesPerNode caps the number of scalar basis functions by the data:
+// a scale whose potential sees v values gets at most v/minValuesPerNode
+// nodes (and at least 4), so that small data sets and the coarsest scales,
+// with few sites per field, are not over-fitted.
+const minValuesPerNode = 50
+
 func rangeFor(b energy.ScalarBasis, set Settings, values []float64) energy.ScalarBasis {
+	b.Nodes = max(min(b.Nodes, len(values)/minValuesPerNode), min(b.Nodes, 4))
 	v := slices.Clone(values)
 	slices.Sort(v)
 	b.Lo = lattice.Quantile(v, set.QuantileLo)
@@ -278,9 +285,13 @@ func rangeFor(b energy.ScalarBasis, set Settings, values []float64) energy.Scala
 		b.Lo, b.Hi = b.Lo-0.5, b.Lo+0.5
 	}
 	lo, hi := b.Support()
-	d := b.Spacing()
-	b.RejectLo = math.Min(lo, v[0]-d)
-	b.RejectHi = math.Max(hi, v[len(v)-1]+d)
+	// Margin beyond the extreme training values: a node spacing, or a tenth
+	// of the data range when that is wider (coarse scales of small data
+	// sets see few values, and generated coarse fields may step slightly
+	// outside them).
+	margin := math.Max(b.Spacing(), 0.1*(v[len(v)-1]-v[0]))
+	b.RejectLo = math.Min(lo, v[0]-margin)
+	b.RejectHi = math.Max(hi, v[len(v)-1]+margin)
 	return b
 }
 

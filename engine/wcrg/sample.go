@@ -74,6 +74,12 @@ type ScaleSampling struct {
 	Delta      float64 // δ_j after adaptation
 	Acceptance float64 // over the non-adapting steps
 	Seconds    float64
+	// Walled counts the fields whose coarser field made every start state
+	// leave the basis support at this scale: their chains started under a
+	// quartic wall (energy.Conditioned.Wall) until they entered the support;
+	// StillOutside counts those that never did (their fields lie outside
+	// the range the model was trained on).
+	Walled, StillOutside int
 }
 
 // SampleResult holds generated fields in the data's raw units.
@@ -241,9 +247,10 @@ func runChains(ctx context.Context, e *energy.Model, conds, states [][]float64, 
 		evals[w] = e.NewConditioned()
 	}
 	chains := make([]*mcmc.Chain, N)
-	errs := make([]error, N)
+	walled := make([]bool, N)
 	parallel.For(N, workers, func(w, i int) {
 		ev := evals[w]
+		ev.Wall = false
 		if conds != nil {
 			ev.SetCondition(conds[i])
 		}
@@ -264,7 +271,11 @@ func runChains(ctx context.Context, e *energy.Model, conds, states [][]float64, 
 				return
 			}
 			if amp == 0 {
-				errs[i] = fmt.Errorf("wcrg: scale %d: the model gives zero probability to the starting state of field %d", level, i)
+				// No start inside the support: start under the quartic wall.
+				ev.Wall = true
+				chains[i], _ = mcmc.NewChain(ev, x)
+				walled[i] = true
+				ev.Wall = false
 				return
 			}
 			amp /= 2
@@ -273,24 +284,18 @@ func runChains(ctx context.Context, e *energy.Model, conds, states [][]float64, 
 			}
 		}
 	})
-	for _, err := range errs {
-		if err != nil {
-			return ScaleSampling{}, err
+	nWalled := 0
+	for _, w := range walled {
+		if w {
+			nWalled++
 		}
 	}
 	delta := set.InitStep
 	if delta == 0 {
-		// MALA needs δ ≲ 1/λ_max of the energy's Hessian; the largest δ = 0
-		// coupling is the curvature scale of the quadratic part.
-		var diag float64
-		for q, t := range e.Terms {
-			if t.C == t.D && t.S == (energy.Shift{}) {
-				diag = math.Max(diag, e.Theta[q])
-			}
-		}
+		// MALA needs δ ≲ 1/λ_max of the energy's Hessian.
 		delta = 0.05
-		if diag > 0 {
-			delta = 0.5 / diag
+		if b := evals[0].CurvatureBound(); b > 0 {
+			delta = 1 / b
 		}
 	}
 	acc := make([]int, N)
@@ -303,6 +308,7 @@ func runChains(ctx context.Context, e *energy.Model, conds, states [][]float64, 
 		d := delta
 		parallel.For(N, workers, func(w, i int) {
 			ev := evals[w]
+			ev.Wall = walled[i]
 			if conds != nil {
 				ev.SetCondition(conds[i])
 			}
@@ -310,7 +316,12 @@ func runChains(ctx context.Context, e *energy.Model, conds, states [][]float64, 
 			ch.ResetCounts()
 			for s := 0; s < k; s++ {
 				ch.Step(ev, d, rngs[i])
+				if walled[i] && ev.InSupport(ch.X) {
+					walled[i] = false // inside: the wall is zero here; reject from now on
+					ev.Wall = false
+				}
 			}
+			ev.Wall = false
 			acc[i] = ch.Accepted
 		})
 		step += k
@@ -337,7 +348,12 @@ func runChains(ctx context.Context, e *energy.Model, conds, states [][]float64, 
 	for i, ch := range chains {
 		copy(states[i], ch.X)
 	}
-	sc := ScaleSampling{Level: level, Delta: delta, Seconds: time.Since(t0).Seconds()}
+	sc := ScaleSampling{Level: level, Delta: delta, Seconds: time.Since(t0).Seconds(), Walled: nWalled}
+	for _, w := range walled {
+		if w {
+			sc.StillOutside++
+		}
+	}
 	if lateProp > 0 {
 		sc.Acceptance = float64(lateAcc) / float64(lateProp)
 	}

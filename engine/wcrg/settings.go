@@ -42,7 +42,7 @@ type Settings struct {
 	Standardize string  `json:"standardize"` // "scale" (default), "center-scale" or "none"
 	Window      int     `json:"window"`      // half-width n of the quadratic window, default 4 (9×9)
 	Basis       string  `json:"basis"`       // scalar basis; "" means the estimator's default
-	Nodes       int     `json:"nodes"`       // basis nodes K, default 30
+	Nodes       int     `json:"nodes"`       // basis nodes K, default 30 (capped at one per 50 data values of a scale)
 	QuantileLo  float64 `json:"quantile_lo"` // basis range lower quantile, default 0.001
 	QuantileHi  float64 `json:"quantile_hi"` // basis range upper quantile, default 0.999
 	Estimator   string  `json:"estimator"`   // "sm" (default), "ml" or "sm+ml"

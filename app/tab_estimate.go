@@ -1,0 +1,321 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/wcrglab/wcrg/engine/energy"
+	"github.com/wcrglab/wcrg/engine/wavelet"
+	"github.com/wcrglab/wcrg/engine/wcrg"
+	"github.com/wcrglab/wcrg/plots"
+	"github.com/wcrglab/wcrg/widgets"
+)
+
+// estimateTab is the Estimate tab: every fit setting in a validated form,
+// Run/Cancel, live convergence curves and the potentials of the finished
+// scales.
+type estimateTab struct {
+	a                               *App
+	estimator, wave, gamma, basis   *widget.Select
+	levels, window, nodes           *widget.Entry
+	qlo, qhi                        *widget.Entry
+	mlIter, mlBatch, mlSteps, mlEta *widget.Entry
+	seed                            *widget.Entry
+	run, cancel                     *widget.Button
+	status                          *widget.Label
+	diag                            *widget.Label
+	curves, potentials              *widgets.PlotView
+	content                         fyne.CanvasObject
+}
+
+func newEstimateTab(a *App) *estimateTab {
+	t := &estimateTab{a: a}
+	d := wcrg.DefaultSettings()
+	t.estimator = widget.NewSelect([]string{wcrg.EstimatorSM, wcrg.EstimatorSMML, wcrg.EstimatorML}, func(s string) { t.syncBasis() })
+	t.wave = widget.NewSelect(wavelet.Names(), nil)
+	t.wave.SetSelected(d.Wavelet)
+	t.gamma = widget.NewSelect([]string{wcrg.GammaUnit, wcrg.GammaOne}, nil)
+	t.gamma.SetSelected(d.GammaRule)
+	t.basis = widget.NewSelect(energy.BasisKinds(), nil)
+	t.levels = intEntry(0, 0, 16)
+	t.window = intEntry(d.Window, 0, 16)
+	t.nodes = intEntry(d.Nodes, 2, 200)
+	t.qlo = floatEntry(d.QuantileLo, 0, 0.49)
+	t.qhi = floatEntry(d.QuantileHi, 0.51, 1)
+	t.mlIter = intEntry(300, 1, 100000)
+	t.mlBatch = intEntry(256, 1, 1000000)
+	t.mlSteps = intEntry(10, 1, 10000)
+	t.mlEta = floatEntry(0.5, 0.01, 2)
+	t.seed = intEntry(1, 0, 1<<31-1)
+	t.estimator.SetSelected(d.Estimator)
+
+	form := widget.NewForm(
+		widget.NewFormItem("Estimator", t.estimator),
+		widget.NewFormItem("Wavelet", t.wave),
+		widget.NewFormItem("Levels J (0 = to 1×1)", t.levels),
+		widget.NewFormItem("γ rule", t.gamma),
+		widget.NewFormItem("Window half-width", t.window),
+		widget.NewFormItem("Scalar basis", t.basis),
+		widget.NewFormItem("Basis nodes K", t.nodes),
+		widget.NewFormItem("Range quantile low", t.qlo),
+		widget.NewFormItem("Range quantile high", t.qhi),
+		widget.NewFormItem("ML iterations", t.mlIter),
+		widget.NewFormItem("ML batch", t.mlBatch),
+		widget.NewFormItem("ML MALA steps / iteration", t.mlSteps),
+		widget.NewFormItem("ML Newton step η", t.mlEta),
+		widget.NewFormItem("Seed", t.seed),
+	)
+	t.run = widget.NewButtonWithIcon("Fit", theme.MediaPlayIcon(), t.start)
+	t.run.Importance = widget.HighImportance
+	t.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { a.jobs.Cancel("fit") })
+	t.cancel.Disable()
+	t.status = widget.NewLabel("Load data, choose settings and press Fit.")
+	t.status.Wrapping = fyne.TextWrapWord
+	t.diag = widget.NewLabel("")
+	t.diag.TextStyle = fyne.TextStyle{Monospace: true}
+	t.curves = widgets.NewPlotView(a.exportFigure)
+	t.potentials = widgets.NewPlotView(a.exportFigure)
+
+	left := container.NewBorder(nil, container.NewVBox(container.NewHBox(t.run, t.cancel), t.status), nil, nil,
+		container.NewVScroll(form))
+	right := container.NewVSplit(
+		container.NewHSplit(
+			container.NewBorder(widgets.Heading("Convergence"), nil, nil, nil, t.curves),
+			container.NewBorder(widgets.Heading("Fitted scalar potentials v̄_j(t)"), nil, nil, nil, t.potentials)),
+		container.NewBorder(widgets.Heading("Per-scale diagnostics"), nil, nil, nil, container.NewScroll(t.diag)))
+	split := container.NewHSplit(left, right)
+	split.Offset = 0.3
+	t.content = split
+	a.state.OnModelChanged(t.modelChanged)
+	return t
+}
+
+// syncBasis picks the estimator's default basis (spec §2.3).
+func (t *estimateTab) syncBasis() {
+	if t.estimator.Selected == wcrg.EstimatorSM {
+		t.basis.SetSelected(energy.BasisBSpline2)
+	} else {
+		t.basis.SetSelected(energy.BasisHat)
+	}
+}
+
+// settings reads and validates the form.
+func (t *estimateTab) settings() (wcrg.Settings, error) {
+	s := wcrg.DefaultSettings()
+	s.Estimator, s.Wavelet, s.GammaRule, s.Basis = t.estimator.Selected, t.wave.Selected, t.gamma.Selected, t.basis.Selected
+	var err error
+	read := func(name string, e *widget.Entry, dst *int) {
+		if err == nil {
+			*dst, err = readInt(name, e)
+		}
+	}
+	readF := func(name string, e *widget.Entry, dst *float64) {
+		if err == nil {
+			*dst, err = readFloat(name, e)
+		}
+	}
+	read("levels", t.levels, &s.Levels)
+	read("window", t.window, &s.Window)
+	read("basis nodes", t.nodes, &s.Nodes)
+	readF("range quantile low", t.qlo, &s.QuantileLo)
+	readF("range quantile high", t.qhi, &s.QuantileHi)
+	read("ML iterations", t.mlIter, &s.ML.Iterations)
+	read("ML batch", t.mlBatch, &s.ML.Batch)
+	read("ML steps", t.mlSteps, &s.ML.Steps)
+	readF("ML η", t.mlEta, &s.ML.Eta)
+	var seed int
+	read("seed", t.seed, &seed)
+	s.Seed = uint64(seed)
+	if err != nil {
+		return s, err
+	}
+	return s, s.Validate()
+}
+
+// fitLive collects what the fit reports, for the live figures.
+type fitLive struct {
+	mu         sync.Mutex
+	iter       map[int][]float64 // level → χ²/m per ML iteration
+	accept     map[int][]float64
+	potentials map[int][2][]float64
+	lastPlot   time.Time
+}
+
+func (t *estimateTab) start() {
+	d := t.a.state.Data
+	if d == nil {
+		t.a.showError(fmt.Errorf("no data loaded"))
+		return
+	}
+	set, err := t.settings()
+	if err != nil {
+		t.a.showError(err)
+		return
+	}
+	if set.Levels > wavelet.MaxLevels(d.Stack.L) {
+		t.a.showError(fmt.Errorf("levels: at most %d for %d×%d fields", wavelet.MaxLevels(d.Stack.L), d.Stack.L, d.Stack.L))
+		return
+	}
+	live := &fitLive{iter: map[int][]float64{}, accept: map[int][]float64{}, potentials: map[int][2][]float64{}}
+	t.run.Disable()
+	t.cancel.Enable()
+	t.status.SetText(fmt.Sprintf("Fitting %d fields of %d×%d with %s …", d.Stack.N, d.Stack.L, d.Stack.L, set.Estimator))
+	prov := wcrg.Provenance{File: d.Source, Kind: d.Kind, Beta: d.Beta, Notes: d.Notes, SHA256: d.SHA256}
+	t.a.jobs.Start("fit", "Fit model", func(ctx context.Context, report func(Progress)) (func(), error) {
+		defer fyne.Do(func() { t.run.Enable(); t.cancel.Disable() })
+		m, err := wcrg.Fit(ctx, d.Stack, set, prov, func(p wcrg.FitProgress) {
+			text := fmt.Sprintf("scale %d of %d: %s", p.Level, p.Levels, p.Stage)
+			if p.ML != nil {
+				text += fmt.Sprintf(" — iteration %d, χ²/m %.3g, acceptance %.2f", p.ML.Iteration, p.ML.ChiSquare, p.ML.Acceptance)
+			}
+			report(Progress{Fraction: p.Fraction, Text: text})
+			t.collect(live, p)
+		})
+		if err != nil {
+			return nil, err
+		}
+		return func() {
+			t.a.state.SetModel(m, "")
+			t.status.SetText(fmt.Sprintf("Fitted %d parameters in %.1f s. Save the model from the File menu.", m.NumParams(), sumSeconds(m)))
+		}, nil
+	})
+}
+
+func sumSeconds(m *wcrg.Model) float64 {
+	var s float64
+	for _, d := range m.Diagnostics {
+		s += d.Seconds
+	}
+	return s
+}
+
+// collect stores live figures' data and redraws them at most 4 times a
+// second (called on the fit's goroutines).
+func (t *estimateTab) collect(live *fitLive, p wcrg.FitProgress) {
+	live.mu.Lock()
+	if p.ML != nil {
+		live.iter[p.Level] = append(live.iter[p.Level], p.ML.ChiSquare)
+		live.accept[p.Level] = append(live.accept[p.Level], p.ML.Acceptance)
+	}
+	force := false
+	if p.Finished != nil && p.Grid != nil {
+		live.potentials[p.Level] = [2][]float64{p.Grid, p.Potential}
+		force = true
+	}
+	if !force && time.Since(live.lastPlot) < 250*time.Millisecond {
+		live.mu.Unlock()
+		return
+	}
+	live.lastPlot = time.Now()
+	curves, pots := t.figures(live)
+	live.mu.Unlock()
+	ci, pi := widgets.RenderFigure(curves), widgets.RenderFigure(pots)
+	fyne.Do(func() {
+		t.curves.SetFigure(curves, ci)
+		t.potentials.SetFigure(pots, pi)
+	})
+}
+
+// figures builds the convergence and potential figures (live.mu held).
+func (t *estimateTab) figures(live *fitLive) (*plots.Figure, *plots.Figure) {
+	var cs []plots.Series
+	levels := sortedKeys(live.iter)
+	for _, j := range levels {
+		ys := live.iter[j]
+		s := plots.Series{Name: fmt.Sprintf("scale %d: χ²/m", j)}
+		for i, y := range ys {
+			s.X = append(s.X, float64(i+1))
+			s.Y = append(s.Y, y)
+		}
+		cs = append(cs, s)
+	}
+	curves := plots.LineFigure(plots.Axes{Title: "ML moment mismatch (≈ 1 when converged)", X: "iteration", Y: "χ²/m", LogY: true}, cs...)
+	if len(cs) == 0 {
+		curves = plots.LineFigure(plots.Axes{Title: "score matching: closed form, no iterations", X: "iteration", Y: "χ²/m"})
+	}
+	curves.Name = "convergence"
+	var ps []plots.Series
+	for _, j := range sortedKeys2(live.potentials) {
+		g := live.potentials[j]
+		name := fmt.Sprintf("v̄_%d", j)
+		if j == 0 {
+			name = "E_J (coarsest)"
+		}
+		ps = append(ps, plots.Series{Name: name, X: g[0], Y: shiftMin(g[1])})
+	}
+	pots := plots.LineFigure(plots.Axes{Title: "scalar potentials (standardized units, min set to 0)", X: "t", Y: "v(t) − min v"}, ps...)
+	pots.Name = "potentials"
+	return curves, pots
+}
+
+func shiftMin(v []float64) []float64 {
+	if len(v) == 0 {
+		return v
+	}
+	m := v[0]
+	for _, x := range v {
+		m = min(m, x)
+	}
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = x - m
+	}
+	return out
+}
+
+func sortedKeys(m map[int][]float64) []int {
+	var k []int
+	for j := range m {
+		k = append(k, j)
+	}
+	sort.Sort(sort.Reverse(sort.IntSlice(k)))
+	return k
+}
+
+func sortedKeys2(m map[int][2][]float64) []int {
+	var k []int
+	for j := range m {
+		k = append(k, j)
+	}
+	sort.Sort(sort.Reverse(sort.IntSlice(k)))
+	return k
+}
+
+// modelChanged shows the diagnostics of the current model.
+func (t *estimateTab) modelChanged() {
+	m := t.a.state.Model
+	if m == nil {
+		t.diag.SetText("")
+		return
+	}
+	t.diag.SetText(formatDiagnostics(m))
+}
+
+// formatDiagnostics is the per-scale table of a model.
+func formatDiagnostics(m *wcrg.Model) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s, %s, γ rule %s, window %d, basis %s (%d nodes); %d parameters\n",
+		m.Settings.Estimator, m.Settings.Wavelet, m.Settings.GammaRule, m.Settings.Window, m.Settings.Basis, m.Settings.Nodes, m.NumParams())
+	fmt.Fprintf(&b, "%5s %6s %7s %10s %9s %9s %6s %8s %8s\n", "scale", "side", "params", "loss", "κ norm", "κ raw", "ML it", "χ²/m", "seconds")
+	for _, d := range m.Diagnostics {
+		name, loss := fmt.Sprint(d.Level), d.ScoreLoss
+		if d.Level == 0 {
+			name = "E_J"
+			if d.NLL != 0 {
+				loss = d.NLL
+			}
+		}
+		fmt.Fprintf(&b, "%5s %6d %7d %10.4g %9.3g %9.3g %6d %8.3g %8.2f\n", name, d.Side, d.Params, loss, d.Cond, d.CondRaw, d.MLIterations, d.MLChiSquare, d.Seconds)
+	}
+	b.WriteString("\nloss: score-matching loss per field (scales), NLL per field (1×1 E_J); κ: condition number of the score-matching Hessian")
+	return b.String()
+}

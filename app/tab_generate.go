@@ -1,0 +1,201 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/wcrglab/wcrg/engine/lattice"
+	"github.com/wcrglab/wcrg/engine/wcrg"
+	"github.com/wcrglab/wcrg/plots"
+	"github.com/wcrglab/wcrg/widgets"
+)
+
+// generateTab samples fields coarse to fine from the current model, shows
+// the current scale of one sample filling in, and compares the generated
+// statistics with the data's.
+type generateTab struct {
+	a               *App
+	n, steps, adapt *widget.Entry
+	seed            *widget.Entry
+	zero, symmetric *widget.Check
+	run, cancel     *widget.Button
+	status          *widget.Label
+	live            *widgets.FieldView
+	spectrum, hist  *widgets.PlotView
+	table           *widget.Label
+	content         fyne.CanvasObject
+	generated       *Dataset
+	lastSnap        time.Time
+	mu              sync.Mutex
+	useAsDataButton *widget.Button
+}
+
+func newGenerateTab(a *App) *generateTab {
+	t := &generateTab{a: a, live: widgets.NewFieldView()}
+	t.n = intEntry(200, 1, 1000000)
+	t.steps = intEntry(300, 1, 100000)
+	t.adapt = intEntry(100, 0, 100000)
+	t.seed = intEntry(1, 0, 1<<31-1)
+	t.zero = widget.NewCheck("start φ̄ at 0 (default: white noise)", nil)
+	t.symmetric = widget.NewCheck("append −φ (Z₂ doubling)", nil)
+	form := widget.NewForm(
+		widget.NewFormItem("Fields", t.n),
+		widget.NewFormItem("MALA steps per scale", t.steps),
+		widget.NewFormItem("of which adapting δ", t.adapt),
+		widget.NewFormItem("Seed", t.seed),
+	)
+	t.run = widget.NewButtonWithIcon("Generate", theme.MediaPlayIcon(), t.start)
+	t.run.Importance = widget.HighImportance
+	t.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { a.jobs.Cancel("generate") })
+	t.cancel.Disable()
+	t.useAsDataButton = widget.NewButton("Show generated fields in the Data tab", func() {
+		if t.generated != nil {
+			a.state.SetData(t.generated)
+			a.SelectTab("Data")
+		}
+	})
+	t.useAsDataButton.Disable()
+	t.status = widget.NewLabel("Fit or open a model first.")
+	t.status.Wrapping = fyne.TextWrapWord
+	t.table = widget.NewLabel("")
+	t.table.TextStyle = fyne.TextStyle{Monospace: true}
+	t.spectrum = widgets.NewPlotView(a.exportFigure)
+	t.hist = widgets.NewPlotView(a.exportFigure)
+	left := container.NewBorder(nil, container.NewVBox(container.NewHBox(t.run, t.cancel), t.status, t.useAsDataButton), nil, nil,
+		container.NewVBox(form, t.zero, t.symmetric, widgets.Heading("Sample 1, current scale"), container.NewGridWrap(fyne.NewSize(300, 300), t.live)))
+	right := container.NewVSplit(
+		container.NewHSplit(t.spectrum, t.hist),
+		container.NewBorder(widgets.Heading("Generated (B) vs data (A)"), nil, nil, nil, container.NewScroll(t.table)))
+	split := container.NewHSplit(container.NewVScroll(left), right)
+	split.Offset = 0.3
+	t.content = split
+	a.state.OnModelChanged(func() {
+		if m := a.state.Model; m != nil {
+			t.status.SetText(fmt.Sprintf("Model of %d×%d fields, %d levels, %d parameters.", m.L, m.L, m.Levels, m.NumParams()))
+		}
+	})
+	return t
+}
+
+func (t *generateTab) start() {
+	m := t.a.state.Model
+	if m == nil {
+		t.a.showError(fmt.Errorf("no model: fit one in the Estimate tab or open a model file"))
+		return
+	}
+	var set wcrg.SampleSettings
+	var err error
+	set.N, err = readInt("fields", t.n)
+	if err == nil {
+		set.Steps, err = readInt("steps", t.steps)
+	}
+	if err == nil {
+		set.Adapt, err = readInt("adapting steps", t.adapt)
+	}
+	var seed int
+	if err == nil {
+		seed, err = readInt("seed", t.seed)
+	}
+	set.Seed = uint64(seed)
+	set.ZeroStart, set.Symmetric, set.Snapshots = t.zero.Checked, t.symmetric.Checked, true
+	if err == nil {
+		err = set.Validate()
+	}
+	if err != nil {
+		t.a.showError(err)
+		return
+	}
+	data := t.a.state.Data
+	t.run.Disable()
+	t.cancel.Enable()
+	cm, _ := plots.NewColorMap("viridis")
+	t.a.jobs.Start("generate", "Generate fields", func(ctx context.Context, report func(Progress)) (func(), error) {
+		defer fyne.Do(func() { t.run.Enable(); t.cancel.Disable() })
+		res, err := wcrg.Sample(ctx, m, set, func(p wcrg.SampleProgress) {
+			report(Progress{Fraction: p.Fraction, Text: fmt.Sprintf("scale %d: step %d of %d, acceptance %.2f, δ %.3g", p.Level, p.Step, p.Steps, p.Acceptance, p.Delta)})
+			if p.Snapshot == nil {
+				return
+			}
+			t.mu.Lock()
+			due := time.Since(t.lastSnap) > 100*time.Millisecond || p.Step == p.Steps
+			if due {
+				t.lastSnap = time.Now()
+			}
+			t.mu.Unlock()
+			if due {
+				img := plots.FieldImage(nil, p.Snapshot, p.SnapshotSide, plots.AutoRange(p.Snapshot, 0.5), cm)
+				fyne.Do(func() { t.live.SetImage(img, nil, nil) })
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+		gen := &Dataset{Name: fmt.Sprintf("generated: %d fields (seed %d)", res.Fields.N, set.Seed), Stack: res.Fields, Kind: "generated"}
+		var cmp *wcrg.Comparison
+		if data != nil && data.Stack.L == res.Fields.L && data.Stack.N >= 2 && res.Fields.N >= 2 {
+			report(Progress{Fraction: 1, Text: "comparing statistics"})
+			cmp, err = wcrg.Compare(data.Stack, res.Fields, "db4", 0)
+			if err != nil {
+				return nil, err
+			}
+		}
+		var sfig, hfig *plots.Figure
+		if cmp != nil {
+			sfig = plots.SpectrumFigure("Power spectrum", plots.SpectrumSeries("data", cmp.SpectrumA), plots.SpectrumSeries("generated", cmp.SpectrumB))
+			hfig = plots.HistogramFigure("Pixel values", "φ", plots.HistogramSeries("data", cmp.HistA), plots.HistogramSeries("generated", cmp.HistB))
+		} else {
+			sfig = plots.SpectrumFigure("Power spectrum", plots.SpectrumSeries("generated", lattice.PowerSpectrum(res.Fields, 0).Radial()))
+			h := lattice.NewHistogram(lattice.Mean(res.Fields.Data)-4*lattice.Std(res.Fields.Data), lattice.Mean(res.Fields.Data)+4*lattice.Std(res.Fields.Data), 60)
+			h.Add(res.Fields.Data)
+			hfig = plots.HistogramFigure("Pixel values", "φ", plots.HistogramSeries("generated", h))
+		}
+		si, hi := widgets.RenderFigure(sfig), widgets.RenderFigure(hfig)
+		return func() {
+			t.generated = gen
+			t.useAsDataButton.Enable()
+			t.spectrum.SetFigure(sfig, si)
+			t.hist.SetFigure(hfig, hi)
+			t.table.SetText(formatComparison(cmp, res))
+			t.status.SetText(fmt.Sprintf("Generated %d fields.", res.Fields.N))
+		}, nil
+	})
+}
+
+// formatComparison is the text table of a comparison (nil: sampler figures only).
+func formatComparison(c *wcrg.Comparison, res *wcrg.SampleResult) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-6s %10s %10s %s\n", "scale", "δ_j", "acceptance", "fields started outside the model's range")
+	for _, s := range res.Scales {
+		note := ""
+		if s.Walled > 0 {
+			note = fmt.Sprintf("%d (still outside: %d)", s.Walled, s.StillOutside)
+		}
+		fmt.Fprintf(&b, "%-6d %10.4g %10.3f %s\n", s.Level, s.Delta, s.Acceptance, note)
+	}
+	if c == nil {
+		return b.String()
+	}
+	fmt.Fprintf(&b, "\n%-16s %12s %12s %12s\n", "statistic", "data (A)", "generated (B)", "B − A ± err")
+	for _, s := range c.Scalars {
+		d, e := s.Diff()
+		fmt.Fprintf(&b, "%-16s %12.5g %12.5g %+10.3g ± %.2g\n", s.Name, s.A, s.B, d, e)
+	}
+	fmt.Fprintf(&b, "\nspectrum max relative error (bins ≥ 16 modes): %.3f\nhistogram L1 (60 bins, ±4σ): %.3f\n", c.SpectrumMaxRelErr, c.HistL1)
+	fmt.Fprintf(&b, "\n%-5s %-7s %10s %10s %12s\n", "level", "plane", "std A", "std B", "kurtosis A/B")
+	for _, s := range c.Scales {
+		plane := "φ_j"
+		if s.Channel > 0 {
+			plane = fmt.Sprintf("φ̄ c=%d", s.Channel)
+		}
+		fmt.Fprintf(&b, "%-5d %-7s %10.4g %10.4g %6.3f/%.3f\n", s.Level, plane, s.StdA, s.StdB, s.KurtA, s.KurtB)
+	}
+	return b.String()
+}

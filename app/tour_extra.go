@@ -1,0 +1,5 @@
+package app
+
+// extraTourSteps lists the tour steps of the tabs added after the first
+// four.
+func (a *App) extraTourSteps() []tourStep { return nil }
