@@ -21,6 +21,7 @@ type benchOptions struct {
 func benchmarks() []benchmark {
 	return []benchmark{
 		{"wavelet", "db4 decomposition + reconstruction of 100 fields of 256² (J = 5) vs PyWavelets", benchWavelet},
+		{"metropolis", "φ⁴ checkerboard Metropolis at L = 128, β = 0.68, ns per site update vs plain C", benchMetropolis},
 	}
 }
 

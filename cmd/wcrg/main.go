@@ -49,6 +49,8 @@ func commands() []*command {
 	return []*command{
 		decomposeCommand(),
 		benchCommand(),
+		generateCommand(),
+		tauCommand(),
 	}
 }
 

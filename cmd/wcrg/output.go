@@ -9,6 +9,8 @@ import (
 	"sync"
 	"text/tabwriter"
 	"time"
+
+	"github.com/wcrglab/wcrg/engine/atomicfile"
 )
 
 // table is a result table printed with aligned columns.
@@ -65,6 +67,7 @@ func (t *table) print(w io.Writer) {
 func (e *env) emit(obj any, tables []*table, notes ...string) error {
 	if e.json {
 		enc := json.NewEncoder(e.stdout)
+		enc.SetEscapeHTML(false)
 		enc.SetIndent("", "  ")
 		return enc.Encode(obj)
 	}
@@ -136,4 +139,16 @@ func (p *progressLine) done() {
 // logf writes one line to stderr, ending any in-place progress line first.
 func (e *env) logf(format string, a ...any) {
 	fmt.Fprintf(e.stderr, format+"\n", a...)
+}
+
+// writeJSON writes v as indented JSON to path atomically.
+func writeJSON(path string, v any) error {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	return atomicfile.WriteBytes(path, []byte(b.String()))
 }

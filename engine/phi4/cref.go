@@ -3,6 +3,7 @@ package phi4
 import (
 	"bytes"
 	"context"
+	_ "embed"
 	"fmt"
 	"os"
 	"os/exec"
@@ -23,7 +24,15 @@ type CReference struct {
 	Output      string  // the program's output line
 }
 
-// RunCReference compiles the C reference at srcPath with the system C
+// cReferenceSource is cref/phi4_metropolis.c, the team's plain-C local
+// update (shared/bench/phi4_metropolis.c), embedded so that `wcrg bench
+// metropolis` works from any directory.
+//
+//go:embed cref/phi4_metropolis.c
+var cReferenceSource []byte
+
+// RunCReference compiles the C reference at srcPath (the embedded copy of
+// cref/phi4_metropolis.c if srcPath is "") with the system C
 // compiler (cc, or $CC) as `cc -O3 -march=native … -lm` in a temporary
 // directory, runs it for L, beta, sweeps and seed, and parses its output.
 // It returns a clear error if no C compiler is installed.
@@ -31,8 +40,10 @@ func RunCReference(ctx context.Context, srcPath string, L int, beta float64, swe
 	if L < 2 || L > 1<<14 || sweeps < 1 || sweeps > 1e9 || !finite(beta) {
 		return CReference{}, fmt.Errorf("phi4: C reference needs 2 ≤ L ≤ %d, 1 ≤ sweeps ≤ 1e9 and a finite β (got L=%d, sweeps=%d, β=%g)", 1<<14, L, sweeps, beta)
 	}
-	if _, err := os.Stat(srcPath); err != nil {
-		return CReference{}, fmt.Errorf("phi4: C reference source: %w", err)
+	if srcPath != "" {
+		if _, err := os.Stat(srcPath); err != nil {
+			return CReference{}, fmt.Errorf("phi4: C reference source: %w", err)
+		}
 	}
 	ccName := os.Getenv("CC")
 	if ccName == "" {
@@ -48,6 +59,12 @@ func RunCReference(ctx context.Context, srcPath string, L int, beta float64, swe
 	}
 	defer os.RemoveAll(dir)
 	bin := filepath.Join(dir, "phi4ref")
+	if srcPath == "" {
+		srcPath = filepath.Join(dir, "phi4_metropolis.c")
+		if err := os.WriteFile(srcPath, cReferenceSource, 0o644); err != nil {
+			return CReference{}, fmt.Errorf("phi4: C reference: %w", err)
+		}
+	}
 	var stderr bytes.Buffer
 	build := exec.CommandContext(ctx, cc, "-O3", "-march=native", "-o", bin, srcPath, "-lm")
 	build.Stderr = &stderr

@@ -8,10 +8,10 @@ import (
 	"testing"
 )
 
-// cRefSource is the C reference, beside the repository (DESIGN.md,
-// shared/bench); the tests that need it skip when it or a C compiler is
-// missing.
-const cRefSource = "../../../shared/bench/phi4_metropolis.c"
+// cRefSource is the plain-C reference (a copy of the team's shared
+// bench/phi4_metropolis.c); the tests that need it skip when a C compiler
+// is missing.
+const cRefSource = "cref/phi4_metropolis.c"
 
 func needCReference(t testing.TB) {
 	t.Helper()

@@ -1,0 +1,296 @@
+package phi4
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/wcrglab/wcrg/engine/lattice"
+	"github.com/wcrglab/wcrg/engine/mcmc"
+)
+
+// DatasetSettings configures MakeDataset: decorrelated samples of a model
+// from independent chains.
+type DatasetSettings struct {
+	Algorithm Algorithm
+	Samples   int    // fields to produce (≥ 1)
+	Seed      uint64 // chain c uses the streams of seed + c
+	// Chains is the number of independent chains, run concurrently with one
+	// goroutine each (0: one per core).
+	Chains int
+	// Thermalize is the number of sweeps with adaptation per chain before
+	// anything is measured (0: 1000).
+	Thermalize int
+	// PilotSweeps is the first length of the pilot run per chain that
+	// measures τ_int of |m| and of the energy; it doubles until τ_int is
+	// reliable (run ≥ 50 τ_int, window found) or MaxPilotSweeps is reached
+	// (0: 500 and 32000).
+	PilotSweeps, MaxPilotSweeps int
+	// Spacing is the minimum spacing of stored fields in units of τ_int
+	// (0: 2, the "at least 2 τ_int"). The interval in sweeps is
+	// ⌈Spacing · max(τ_int(|m|), τ_int(E))⌉, at least 1.
+	Spacing float64
+	// Interval, if > 0, overrides the measured interval (sweeps).
+	Interval int
+}
+
+func (s DatasetSettings) withDefaults() DatasetSettings {
+	if s.Chains == 0 {
+		s.Chains = runtime.GOMAXPROCS(0)
+	}
+	if s.Thermalize == 0 {
+		s.Thermalize = 1000
+	}
+	if s.PilotSweeps == 0 {
+		s.PilotSweeps = 500
+	}
+	if s.MaxPilotSweeps == 0 {
+		s.MaxPilotSweeps = 32000
+	}
+	if s.Spacing == 0 {
+		s.Spacing = 2
+	}
+	return s
+}
+
+// Validate checks the settings.
+func (s DatasetSettings) Validate() error {
+	switch s.Algorithm {
+	case AlgMetropolis, AlgHMC, AlgCluster:
+	default:
+		return fmt.Errorf("phi4: unknown sampler %q (want one of %v)", string(s.Algorithm), Algorithms())
+	}
+	if s.Samples < 1 {
+		return fmt.Errorf("phi4: number of samples %d < 1", s.Samples)
+	}
+	if s.Chains < 0 || s.Thermalize < 0 || s.PilotSweeps < 0 || s.MaxPilotSweeps < 0 || s.Interval < 0 {
+		return fmt.Errorf("phi4: dataset settings must not be negative")
+	}
+	if !(s.Spacing >= 0) || math.IsInf(s.Spacing, 0) {
+		return fmt.Errorf("phi4: spacing %g τ_int must be finite and ≥ 0", s.Spacing)
+	}
+	return nil
+}
+
+// DatasetPhase is the stage of MakeDataset.
+type DatasetPhase string
+
+const (
+	DatasetThermalizing DatasetPhase = "thermalizing"
+	DatasetPilot        DatasetPhase = "measuring τ_int"
+	DatasetSampling     DatasetPhase = "sampling"
+)
+
+// DatasetProgress reports MakeDataset's state.
+type DatasetProgress struct {
+	Phase          DatasetPhase
+	Done, Total    int     // sweeps of the current phase summed over chains, or fields stored
+	Tau            float64 // τ_int used for the spacing (0 before the pilot ends)
+	Interval       int     // sweeps between stored fields (0 before the pilot ends)
+	Elapsed        time.Duration
+	AcceptanceRate float64
+}
+
+// DatasetReport describes a finished (or interrupted) MakeDataset run.
+type DatasetReport struct {
+	Algorithm  Algorithm
+	Chains     int
+	Seed       uint64
+	Thermalize int // sweeps per chain
+	PilotSweeps int // sweeps per chain of the final pilot
+	// TauAbsM and TauEnergy are τ_int (sweeps) of |m| and of E/L² from the
+	// pilot runs of all chains (Madras–Sokal window).
+	TauAbsM, TauAbsMErr     float64
+	TauEnergy, TauEnergyErr float64
+	TauReliable             bool // both pilot estimates reliable (≥ 50 τ_int, window found)
+	Interval                int  // sweeps between stored fields
+	Stored                  int  // fields handed to the sink
+	Sweeps                  int  // total sweeps over all chains
+	Acceptance              float64
+	Step                    float64 // tuned δ or ε of chain 0
+	Elapsed                 time.Duration
+	Warnings                []string
+}
+
+// MakeDataset draws Samples decorrelated fields of m. Each chain starts
+// hot (site values uniform in [−1, 1]), thermalizes, then runs a pilot
+// that measures τ_int of |m| and of the energy per site; stored fields are
+// then spaced by at least Spacing·τ_int sweeps. Fields are handed to sink in
+// the order they are produced, one call at a time; a sink error or a
+// cancellation stops all chains and is returned together with the report
+// of what was stored so far.
+func MakeDataset(ctx context.Context, m Model, s DatasetSettings, sink func(lattice.Field) error, progress func(DatasetProgress)) (DatasetReport, error) {
+	if err := s.Validate(); err != nil {
+		return DatasetReport{}, err
+	}
+	s = s.withDefaults()
+	if s.Chains > s.Samples {
+		s.Chains = s.Samples
+	}
+	start := time.Now()
+	rep := DatasetReport{Algorithm: s.Algorithm, Chains: s.Chains, Seed: s.Seed, Thermalize: s.Thermalize}
+	L := m.Side()
+	samplers := make([]Sampler, s.Chains)
+	fields := make([]lattice.Field, s.Chains)
+	for c := range samplers {
+		smp, err := NewSampler(s.Algorithm, m, s.Seed+uint64(c), 1)
+		if err != nil {
+			return rep, err
+		}
+		samplers[c] = smp
+		fields[c] = lattice.NewField(L)
+		if err := InitField(fields[c], m, Hot, s.Seed+uint64(c)+1<<32); err != nil {
+			return rep, err
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var mu sync.Mutex
+	report := func(p DatasetProgress) {
+		if progress != nil {
+			p.Elapsed = time.Since(start)
+			progress(p)
+		}
+	}
+	// runAll runs fn on every chain concurrently and returns the first error.
+	runAll := func(fn func(c int) error) error {
+		var wg sync.WaitGroup
+		errs := make([]error, s.Chains)
+		for c := range samplers {
+			wg.Add(1)
+			go func(c int) {
+				defer wg.Done()
+				if err := fn(c); err != nil {
+					errs[c] = err
+					cancel()
+				}
+			}(c)
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil && !errors.Is(err, context.Canceled) {
+				return err
+			}
+		}
+		return ctx.Err()
+	}
+	// Thermalization.
+	done := 0
+	total := s.Chains * s.Thermalize
+	err := runAll(func(c int) error {
+		return samplers[c].Thermalize(ctx, fields[c], s.Thermalize, func(p Progress, _ lattice.Field) error {
+			mu.Lock()
+			done++
+			d := done
+			mu.Unlock()
+			if c == 0 {
+				report(DatasetProgress{Phase: DatasetThermalizing, Done: d, Total: total, AcceptanceRate: p.Acceptance})
+			}
+			return nil
+		})
+	})
+	rep.Sweeps += done
+	if err != nil {
+		return rep, err
+	}
+	// Pilot: τ_int of |m| and E/L², doubling the run until reliable.
+	interval := s.Interval
+	if interval == 0 {
+		absM := make([][]float64, s.Chains)
+		ener := make([][]float64, s.Chains)
+		n := s.PilotSweeps
+		for {
+			done = 0
+			total = s.Chains * n
+			err := runAll(func(c int) error {
+				absM[c] = absM[c][:0]
+				ener[c] = ener[c][:0]
+				return samplers[c].Run(ctx, fields[c], n, func(p Progress, f lattice.Field) error {
+					absM[c] = append(absM[c], math.Abs(lattice.Magnetization(f)))
+					ener[c] = append(ener[c], m.Energy(f.Data)/float64(L*L))
+					mu.Lock()
+					done++
+					d := done
+					mu.Unlock()
+					if c == 0 {
+						report(DatasetProgress{Phase: DatasetPilot, Done: d, Total: total, AcceptanceRate: p.Acceptance})
+					}
+					return nil
+				})
+			})
+			rep.Sweeps += done
+			if err != nil {
+				return rep, err
+			}
+			tm, err1 := mcmc.IntegratedTime(absM, mcmc.AutocorrSettings{})
+			te, err2 := mcmc.IntegratedTime(ener, mcmc.AutocorrSettings{})
+			if err1 != nil || err2 != nil {
+				return rep, fmt.Errorf("phi4: pilot autocorrelation: %v", errors.Join(err1, err2))
+			}
+			rep.TauAbsM, rep.TauAbsMErr = tm.Tau, tm.TauErr
+			rep.TauEnergy, rep.TauEnergyErr = te.Tau, te.TauErr
+			rep.TauReliable = tm.Reliable() && te.Reliable()
+			rep.PilotSweeps = n
+			if rep.TauReliable || 2*n > s.MaxPilotSweeps {
+				break
+			}
+			n *= 2
+		}
+		if !rep.TauReliable {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("τ_int not reliable after a pilot of %d sweeps per chain: the spacing may be too short", rep.PilotSweeps))
+		}
+		interval = max(1, int(math.Ceil(s.Spacing*math.Max(rep.TauAbsM, rep.TauEnergy))))
+	}
+	rep.Interval = interval
+	// Production: chains take fields in turn from a shared quota.
+	remaining := s.Samples
+	var sinkErr error
+	var sweeps int
+	err = runAll(func(c int) error {
+		k := 0
+		return samplers[c].Run(ctx, fields[c], math.MaxInt32, func(p Progress, f lattice.Field) error {
+			mu.Lock()
+			defer mu.Unlock()
+			sweeps++
+			k++
+			if k%interval != 0 {
+				return nil
+			}
+			if remaining == 0 {
+				return errStop
+			}
+			if err := sink(f); err != nil {
+				sinkErr = err
+				return err
+			}
+			remaining--
+			rep.Stored++
+			report(DatasetProgress{Phase: DatasetSampling, Done: rep.Stored, Total: s.Samples, Tau: math.Max(rep.TauAbsM, rep.TauEnergy), Interval: interval, AcceptanceRate: p.Acceptance})
+			if remaining == 0 {
+				return errStop
+			}
+			return nil
+		})
+	})
+	rep.Sweeps += sweeps
+	st := samplers[0].Stats()
+	rep.Acceptance, rep.Step = st.Acceptance, st.Step
+	rep.Elapsed = time.Since(start)
+	if sinkErr != nil {
+		return rep, sinkErr
+	}
+	if err != nil && !errors.Is(err, errStop) {
+		return rep, err
+	}
+	if rep.Stored < s.Samples {
+		return rep, context.Canceled
+	}
+	return rep, nil
+}
+
+// errStop ends a chain once the quota is full.
+var errStop = errors.New("phi4: dataset complete")
