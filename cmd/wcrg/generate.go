@@ -227,4 +227,3 @@ func exactGaussian(ctx context.Context, L int, m float64, n int, seed uint64, si
 	}
 	return nil
 }
-

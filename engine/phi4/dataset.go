@@ -97,10 +97,10 @@ type DatasetProgress struct {
 
 // DatasetReport describes a finished (or interrupted) MakeDataset run.
 type DatasetReport struct {
-	Algorithm  Algorithm
-	Chains     int
-	Seed       uint64
-	Thermalize int // sweeps per chain
+	Algorithm   Algorithm
+	Chains      int
+	Seed        uint64
+	Thermalize  int // sweeps per chain
 	PilotSweeps int // sweeps per chain of the final pilot
 	// TauAbsM and TauEnergy are τ_int (sweeps) of |m| and of E/L² from the
 	// pilot runs of all chains (Madras–Sokal window).
