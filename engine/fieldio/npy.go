@@ -409,7 +409,7 @@ func WriteNpy(path string, s lattice.Stack, p Precision) error {
 type NpyWriter struct {
 	path  string
 	f     *os.File
-	L     int
+	side  int
 	prec  Precision
 	n     int
 	hlen  int
@@ -430,7 +430,7 @@ func CreateNpy(path string, L int, p Precision) (*NpyWriter, error) {
 	descr, size := p.descr()
 	// Reserve room for the longest shape the header can ever hold.
 	widest := fmt.Sprintf("(%d, %d, %d)", uint64(math.MaxUint64), L, L)
-	w := &NpyWriter{path: path, L: L, prec: p, descr: descr, buf: make([]byte, L*L*size)}
+	w := &NpyWriter{path: path, side: L, prec: p, descr: descr, buf: make([]byte, L*L*size)}
 	w.hlen = len(npyHeaderBytes(npyDict(descr, widest), 0))
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
@@ -445,7 +445,7 @@ func CreateNpy(path string, L int, p Precision) (*NpyWriter, error) {
 }
 
 func (w *NpyWriter) writeHeader(n int) error {
-	hdr := npyHeaderBytes(npyDict(w.descr, formatShape([]int{n, w.L, w.L})), w.hlen)
+	hdr := npyHeaderBytes(npyDict(w.descr, formatShape([]int{n, w.side, w.side})), w.hlen)
 	if _, err := w.f.WriteAt(hdr, 0); err != nil {
 		return fmt.Errorf("fieldio: %s: writing the header: %w", w.path, unwrapPath(err))
 	}
@@ -462,10 +462,10 @@ func (w *NpyWriter) Append(f lattice.Field) error {
 	if w.f == nil {
 		return fmt.Errorf("fieldio: %s: Append after Close", w.path)
 	}
-	if f.L != w.L || len(f.Data) != w.L*w.L {
-		return fmt.Errorf("fieldio: %s: field of side %d (%d values), the file holds side %d", w.path, f.L, len(f.Data), w.L)
+	if f.L != w.side || len(f.Data) != w.side*w.side {
+		return fmt.Errorf("fieldio: %s: field of side %d (%d values), the file holds side %d", w.path, f.L, len(f.Data), w.side)
 	}
-	if err := checkFinite(w.path, f.Data, w.L, false, w.prec == Float32); err != nil {
+	if err := checkFinite(w.path, f.Data, w.side, false, w.prec == Float32); err != nil {
 		return fmt.Errorf("%w (field %d)", err, w.n)
 	}
 	putValues(w.buf, f.Data, w.prec)

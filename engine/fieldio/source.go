@@ -28,7 +28,8 @@ type source struct {
 
 func newSource(name string, r io.Reader, size int64) *source {
 	h := sha256.New()
-	return &source{name: name, r: bufio.NewReaderSize(io.TeeReader(r, h), 1<<16), size: size, hash: h}
+	bufSize := int(min(max(size, 16), 1<<16))
+	return &source{name: name, r: bufio.NewReaderSize(io.TeeReader(r, h), bufSize), size: size, hash: h}
 }
 
 func (s *source) remaining() int64 { return s.size - s.pos }
