@@ -4,6 +4,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -18,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/storage"
 
+	"github.com/wcrglab/wcrg/engine/fieldio"
 	"github.com/wcrglab/wcrg/engine/gaussfield"
 	"github.com/wcrglab/wcrg/engine/lattice"
 	"github.com/wcrglab/wcrg/plots"
@@ -38,12 +40,23 @@ type App struct {
 	wavelets *waveletTab
 	estimate *estimateTab
 	generate *generateTab
+
+	demo Demo // the built-in data; a Gaussian demo is made when it is empty
+}
+
+// Demo is a built-in data set: a .npy file held in memory.
+type Demo struct {
+	Name, File string
+	Npy        []byte
+	Kind       string
+	Beta       float64
 }
 
 // Run opens the main window with the built-in demo data and blocks until
 // the window is closed.
-func Run() {
+func Run(demo Demo) {
 	a := New(fyneapp.NewWithID(AppID))
+	a.demo = demo
 	a.LoadDemo()
 	if tab := os.Getenv("WCRGLAB_TAB"); tab != "" {
 		a.SelectTab(tab)
@@ -72,6 +85,7 @@ func New(fa fyne.App) *App {
 	)
 	a.win.SetContent(container.NewBorder(nil, a.jobs.Bar, nil, nil, a.tabs))
 	a.win.SetMainMenu(a.mainMenu())
+	a.win.SetOnDropped(a.onDropped)
 	a.win.Resize(fyne.NewSize(1280, 820))
 	return a
 }
@@ -96,6 +110,8 @@ func (a *App) SelectTab(title string) {
 
 func (a *App) mainMenu() *fyne.MainMenu {
 	file := fyne.NewMenu("File",
+		fyne.NewMenuItem("Open data…", a.openDataDialog),
+		a.recentMenu(),
 		fyne.NewMenuItem("Load demo data", a.LoadDemo),
 	)
 	help := fyne.NewMenu("Help", fyne.NewMenuItem("About WCRG Lab", a.showAbout))
@@ -113,7 +129,7 @@ func (a *App) showAbout() {
 // LoadDemo loads the built-in demo data set in a job.
 func (a *App) LoadDemo() {
 	a.jobs.Start("load", "Load demo data", func(ctx context.Context, report func(Progress)) (func(), error) {
-		d, err := demoDataset()
+		d, err := a.demoDataset()
 		if err != nil {
 			return nil, err
 		}
@@ -121,9 +137,18 @@ func (a *App) LoadDemo() {
 	})
 }
 
-// demoDataset returns the built-in demo: 32 exactly sampled massive free
-// fields of 64×64 with correlation length ξ = 1/m = 8 (spec §7.2).
-func demoDataset() (*Dataset, error) {
+// demoDataset returns the built-in demo data, or, if the app has none,
+// 32 exactly sampled massive free fields of 64×64 with correlation length
+// ξ = 1/m = 8 (spec §7.2).
+func (a *App) demoDataset() (*Dataset, error) {
+	if d := a.demo; len(d.Npy) > 0 {
+		st, info, err := fieldio.ReadFrom(d.File, bytes.NewReader(d.Npy), int64(len(d.Npy)), fieldio.Options{})
+		if err != nil {
+			return nil, err
+		}
+		return &Dataset{Name: d.Name, Stack: *st, Kind: d.Kind, Beta: d.Beta, SHA256: info.SHA256,
+			Notes: []string{fmt.Sprintf("%d fields of %d×%d from %s", st.N, st.L, st.L, d.File)}}, nil
+	}
 	const L, n, m = 64, 32, 0.125
 	g, err := gaussfield.NewSampler(L, gaussfield.FreeField(m))
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -17,7 +18,12 @@ import (
 // readFields reads a field file with the crop/patch options of the common
 // flags, turning fieldio's "choose --crop or --patch" advice into flag names.
 func readFields(path string, crop bool, patch int) (*lattice.Stack, fieldio.Info, error) {
-	return fieldio.Read(path, fieldio.Options{Crop: crop, PatchSize: patch})
+	st, info, err := fieldio.Read(path, fieldio.Options{Crop: crop, PatchSize: patch})
+	if err != nil {
+		msg := strings.NewReplacer("Options.Crop", "--crop", "Options.PatchSize = P", "--patch P", "Options.PatchSize", "--patch").Replace(err.Error())
+		return nil, info, errors.New(msg)
+	}
+	return st, info, nil
 }
 
 type planeRow struct {

@@ -127,6 +127,21 @@ func Read(path string, opt Options) (*lattice.Stack, Info, error) {
 	return st, r.Info(), nil
 }
 
+// ReadFrom reads all fields of a file held in r (size bytes), for data that
+// is not on disk, such as an embedded demo; name is used in errors and in
+// Info.Path, and its extension helps detect the format as in Read.
+func ReadFrom(name string, r io.Reader, size int64, opt Options) (*lattice.Stack, Info, error) {
+	sr, err := newStackReader(name, r, size, "", opt)
+	if err != nil {
+		return nil, Info{Path: name}, err
+	}
+	st, err := sr.readAll()
+	if err != nil {
+		return nil, sr.Info(), err
+	}
+	return st, sr.Info(), nil
+}
+
 // StackReader delivers the fields of a file one at a time, reading a large
 // C-order .npy stack or FITS cube field by field (a Fortran-order .npy stack,
 // whose fields are interleaved on disk, and PNG and text files are read

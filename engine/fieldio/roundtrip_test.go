@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -353,5 +354,28 @@ func TestPNG(t *testing.T) {
 				break
 			}
 		}
+	}
+}
+
+// TestReadFrom: reading from memory gives the same fields as from disk.
+func TestReadFrom(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.npy")
+	s := lattice.NewStack(3, 8)
+	for i := range s.Data {
+		s.Data[i] = float64(i) / 7
+	}
+	if err := WriteNpy(path, s, Float64); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, info, err := ReadFrom("m.npy", bytes.NewReader(b), int64(len(b)), Options{})
+	if err != nil || info.N != 3 || !slices.Equal(got.Data, s.Data) {
+		t.Fatalf("ReadFrom: %v, %+v", err, info)
+	}
+	if _, _, err := ReadFrom("m.npy", bytes.NewReader(b[:100]), 100, Options{}); err == nil || !strings.Contains(err.Error(), "m.npy") {
+		t.Errorf("truncated: %v", err)
 	}
 }

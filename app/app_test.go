@@ -1,0 +1,65 @@
+package app
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+
+	"github.com/wcrglab/wcrg/engine/fieldio"
+	"github.com/wcrglab/wcrg/engine/lattice"
+)
+
+func newTestApp(t *testing.T) *App {
+	t.Helper()
+	a := New(test.NewTempApp(t))
+	b, err := os.ReadFile("../testdata/phi4_L32_beta0.68.npy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.demo = Demo{Name: "demo", File: "phi4_L32_beta0.68.npy", Npy: b, Kind: "phi4", Beta: 0.68}
+	return a
+}
+
+// TestDemoAndOpen: the built-in demo loads in a job; a field file opened
+// with LoadFile replaces it and is remembered in the recent files; a
+// broken file leaves the current data alone.
+func TestDemoAndOpen(t *testing.T) {
+	a := newTestApp(t)
+	a.LoadDemo()
+	if err := a.jobs.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if d := a.state.Data; d == nil || d.Stack.N != 256 || d.Stack.L != 32 || d.Kind != "phi4" {
+		t.Fatalf("demo data: %+v", d)
+	}
+	dir := t.TempDir()
+	good := filepath.Join(dir, "g.npy")
+	s := lattice.NewStack(2, 16)
+	for i := range s.Data {
+		s.Data[i] = float64(i % 7)
+	}
+	if err := fieldio.WriteNpy(good, s, fieldio.Float64); err != nil {
+		t.Fatal(err)
+	}
+	a.LoadFile(good, fieldio.Options{})
+	if err := a.jobs.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if d := a.state.Data; d.Stack.N != 2 || d.Source != good {
+		t.Fatalf("opened data: %+v", d)
+	}
+	if r := a.fyne.Preferences().StringList(recentKey); len(r) == 0 || r[0] != good {
+		t.Errorf("recent files %v", r)
+	}
+	bad := filepath.Join(dir, "bad.npy")
+	os.WriteFile(bad, []byte("not a numpy file"), 0o644)
+	a.LoadFile(bad, fieldio.Options{})
+	if err := a.jobs.Wait(); err == nil {
+		t.Error("broken file loaded without error")
+	}
+	if a.state.Data.Source != good {
+		t.Error("a failed load replaced the data")
+	}
+}

@@ -1,0 +1,104 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+
+	"github.com/wcrglab/wcrg/engine/fieldio"
+)
+
+// dataExtensions are the field file types the Open dialog offers.
+var dataExtensions = []string{".npy", ".fits", ".fit", ".fts", ".png", ".csv", ".txt", ".dat"}
+
+// recentKey is the preference holding recently opened data files.
+const recentKey = "recentData"
+
+// openDataDialog asks for a field file and loads it.
+func (a *App) openDataDialog() {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil {
+			a.showError(err)
+			return
+		}
+		if r == nil {
+			return
+		}
+		path := r.URI().Path()
+		r.Close()
+		a.LoadFile(path, fieldio.Options{})
+	}, a.win)
+	d.SetFilter(storage.NewExtensionFileFilter(dataExtensions))
+	d.Show()
+}
+
+// LoadFile reads a field file in a job and makes it the current data. When
+// the fields are not power-of-two squares, it asks whether to crop them
+// (the choice is the user's, never silent).
+func (a *App) LoadFile(path string, opt fieldio.Options) {
+	a.jobs.Start("load", "Load "+filepath.Base(path), func(ctx context.Context, report func(Progress)) (func(), error) {
+		st, info, err := fieldio.Read(path, opt)
+		if err != nil {
+			if !opt.Crop && opt.PatchSize == 0 && strings.Contains(err.Error(), "Options.Crop") {
+				msg := strings.NewReplacer("; choose", ".\n\nChoose", "Options.Crop", "Crop", "Options.PatchSize = P", "patches").Replace(err.Error())
+				return func() {
+					dialog.ShowConfirm("Fields are not power-of-two squares", msg+"\n\nCrop every field to its centred power-of-two square?",
+						func(ok bool) {
+							if ok {
+								a.LoadFile(path, fieldio.Options{Crop: true})
+							}
+						}, a.win)
+				}, nil
+			}
+			return nil, err
+		}
+		d := &Dataset{Name: filepath.Base(path), Source: path, Stack: *st, SHA256: info.SHA256,
+			Notes: []string{fmt.Sprintf("%s, stored shape %v, %s", info.Format, info.Shape, info.Dtype)}}
+		if info.Fix != "" {
+			d.Notes = append(d.Notes, info.Fix)
+		}
+		return func() {
+			a.state.SetData(d)
+			a.addRecent(path)
+		}, nil
+	})
+}
+
+// addRecent records path at the front of the recent-files preference.
+func (a *App) addRecent(path string) {
+	p := a.fyne.Preferences()
+	list := []string{path}
+	for _, q := range p.StringList(recentKey) {
+		if q != path && len(list) < 8 {
+			list = append(list, q)
+		}
+	}
+	p.SetStringList(recentKey, list)
+	a.win.SetMainMenu(a.mainMenu())
+}
+
+// recentMenu lists the recently opened data files.
+func (a *App) recentMenu() *fyne.MenuItem {
+	it := fyne.NewMenuItem("Open recent", nil)
+	var items []*fyne.MenuItem
+	for _, p := range a.fyne.Preferences().StringList(recentKey) {
+		items = append(items, fyne.NewMenuItem(p, func() { a.LoadFile(p, fieldio.Options{}) }))
+	}
+	if len(items) == 0 {
+		it.Disabled = true
+	}
+	it.ChildMenu = fyne.NewMenu("", items...)
+	return it
+}
+
+// onDropped loads the first dropped file.
+func (a *App) onDropped(_ fyne.Position, uris []fyne.URI) {
+	if len(uris) > 0 {
+		a.LoadFile(uris[0].Path(), fieldio.Options{})
+	}
+}
