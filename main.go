@@ -12,4 +12,6 @@ import (
 //go:embed testdata/phi4_L32_beta0.68.npy
 var demoPhi4 []byte
 
-func main() { app.Run(app.Demo{Name: "φ⁴, L = 32, β = 0.68 (built-in demo)", File: "phi4_L32_beta0.68.npy", Npy: demoPhi4, Kind: "phi4", Beta: 0.68}) }
+func main() {
+	app.Run(app.Demo{Name: "φ⁴, L = 32, β = 0.68 (built-in demo)", File: "phi4_L32_beta0.68.npy", Npy: demoPhi4, Kind: "phi4", Beta: 0.68})
+}
