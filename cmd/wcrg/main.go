@@ -51,6 +51,10 @@ func commands() []*command {
 		benchCommand(),
 		generateCommand(),
 		tauCommand(),
+		fitCommand(),
+		sampleCommand(),
+		compareCommand(),
+		hamiltonianCommand(),
 	}
 }
 

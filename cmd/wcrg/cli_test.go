@@ -1,0 +1,292 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/wcrglab/wcrg/engine/fieldio"
+	"github.com/wcrglab/wcrg/engine/wcrg"
+)
+
+// cliRun runs one wcrg invocation and returns its exit status, stdout and
+// stderr.
+func cliRun(ctx context.Context, args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := run(ctx, args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// cliMust runs args, failing the test unless the exit status is 0, and
+// returns stdout.
+func cliMust(t *testing.T, args ...string) string {
+	t.Helper()
+	code, out, errs := cliRun(context.Background(), args...)
+	if code != 0 {
+		t.Fatalf("wcrg %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, out, errs)
+	}
+	return out
+}
+
+// cliJSON runs args with --json and decodes stdout.
+func cliJSON(t *testing.T, dst any, args ...string) {
+	t.Helper()
+	out := cliMust(t, append(args, "--json")...)
+	if err := json.Unmarshal([]byte(out), dst); err != nil {
+		t.Fatalf("wcrg %s --json: stdout is not JSON: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
+
+func cliExists(t *testing.T, paths ...string) {
+	t.Helper()
+	for _, p := range paths {
+		if fi, err := os.Stat(p); err != nil || fi.Size() == 0 {
+			t.Errorf("%s: missing or empty (%v)", p, err)
+		}
+	}
+}
+
+// cancelWriter cancels a context when a line containing trigger is written.
+type cancelWriter struct {
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	trigger string
+	cancel  context.CancelFunc
+}
+
+func (w *cancelWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if strings.Contains(w.buf.String(), w.trigger) {
+		w.cancel()
+	}
+	return len(p), nil
+}
+
+// TestCLIPipeline runs generate → decompose → fit → sample → compare →
+// hamiltonian end to end on a small φ⁴ problem (L = 16, 64 fields).
+func TestCLIPipeline(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "phi4.npy")
+	var gen struct {
+		Stored int     `json:"stored"`
+		L      int     `json:"L"`
+		Beta   float64 `json:"beta"`
+	}
+	cliJSON(t, &gen, "generate", "phi4", "--L", "16", "--n", "64", "--seed", "1", "--thermalize", "200", "--out", data)
+	if gen.Stored != 64 || gen.L != 16 {
+		t.Fatalf("generate: stored %d fields of side %d, want 64 of 16", gen.Stored, gen.L)
+	}
+
+	cliMust(t, "decompose", data, "--levels", "2", "--out", filepath.Join(dir, "dec"))
+	cliExists(t, filepath.Join(dir, "dec", "phi4_spectrum.png"), filepath.Join(dir, "dec", "phi4_decomposition.csv"))
+
+	// fit
+	modelPath := filepath.Join(dir, "model.json")
+	var fit struct {
+		Model  string `json:"model"`
+		Levels int    `json:"levels"`
+		Params int    `json:"params"`
+		Data   struct {
+			SHA256 string `json:"sha256"`
+			Count  int    `json:"count"`
+		} `json:"data"`
+		Scales []struct {
+			Level     int    `json:"level"`
+			Params    int    `json:"params"`
+			Estimator string `json:"estimator"`
+		} `json:"scales"`
+	}
+	cliJSON(t, &fit, "fit", "--data", data, "--levels", "2", "--estimator", "sm", "--nodes", "8", "--out", modelPath)
+	if fit.Levels != 2 || len(fit.Scales) != 3 || fit.Params == 0 || fit.Data.Count != 64 || len(fit.Data.SHA256) != 64 {
+		t.Errorf("fit JSON: %+v", fit)
+	}
+	m, err := wcrg.Load(modelPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Levels != 2 || m.Provenance.Count != 64 || m.Provenance.File != data || m.Provenance.SHA256 != fit.Data.SHA256 ||
+		m.Provenance.Kind != "phi4" || m.Provenance.Beta != 0.68 {
+		t.Errorf("model provenance %+v", m.Provenance)
+	}
+	if out := cliMust(t, "fit", data, "--levels", "2", "--nodes", "8", "--out", filepath.Join(dir, "model2.json")); !strings.Contains(out, "coarsest") || !strings.Contains(out, "total") {
+		t.Errorf("fit table:\n%s", out)
+	}
+
+	// sample
+	genPath := filepath.Join(dir, "gen.npy")
+	var smp struct {
+		Stored   int  `json:"stored"`
+		Complete bool `json:"complete"`
+		Scales   []struct {
+			Level      int     `json:"level"`
+			Delta      float64 `json:"delta"`
+			Acceptance float64 `json:"acceptance"`
+		} `json:"scales"`
+		Snapshots []string `json:"snapshots"`
+	}
+	cliJSON(t, &smp, "sample", "--model", modelPath, "--n", "8", "--steps", "30", "--adapt", "10", "--batch", "5", "--seed", "2",
+		"--snapshots", "--out", genPath)
+	// Two levels at L = 16 leave a 4×4 coarsest field, sampled by MALA too.
+	if smp.Stored != 8 || !smp.Complete || len(smp.Scales) != 3 || len(smp.Snapshots) != 2 {
+		t.Errorf("sample JSON: %+v", smp)
+	}
+	for _, sc := range smp.Scales {
+		if !(sc.Delta > 0) || !(sc.Acceptance > 0) {
+			t.Errorf("sample scale %+v", sc)
+		}
+	}
+	st, _, err := fieldio.Read(genPath, fieldio.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.N != 8 || st.L != 16 {
+		t.Errorf("%s: %d fields of side %d, want 8 of 16", genPath, st.N, st.L)
+	}
+	var side samplesSidecar
+	if b, err := os.ReadFile(filepath.Join(dir, "gen.json")); err != nil {
+		t.Error(err)
+	} else if err := json.Unmarshal(b, &side); err != nil || side.Stored != 8 || side.ModelFile != modelPath || side.Seed != 2 {
+		t.Errorf("sidecar %+v (%v)", side, err)
+	}
+	cliExists(t, smp.Snapshots...)
+
+	// compare
+	var cmp struct {
+		Statistics []struct {
+			Name string  `json:"name"`
+			A    float64 `json:"a"`
+			ErrA float64 `json:"err_a"`
+		} `json:"statistics"`
+		SpectrumErr float64 `json:"spectrum_max_rel_err"`
+		HistL1      float64 `json:"histogram_l1"`
+		Planes      []struct {
+			Level, Channel int
+		} `json:"planes"`
+	}
+	cmpDir := filepath.Join(dir, "cmp")
+	cliJSON(t, &cmp, "compare", data, genPath, "--levels", "2", "--out", cmpDir)
+	names := map[string]bool{}
+	for _, s := range cmp.Statistics {
+		names[s.Name] = true
+		if s.Name == "std" && !(s.A > 0 && s.ErrA > 0) {
+			t.Errorf("compare: std %+v", s)
+		}
+	}
+	for _, want := range []string{"Binder U", "<|m|>", "<m^2>", "kurtosis"} {
+		if !names[want] {
+			t.Errorf("compare: no statistic %q in %v", want, names)
+		}
+	}
+	if len(cmp.Planes) != 8 || !(cmp.HistL1 > 0) {
+		t.Errorf("compare: %d planes, histogram L1 %g", len(cmp.Planes), cmp.HistL1)
+	}
+	for _, f := range []string{"compare_spectrum", "compare_histogram", "compare_scale_std"} {
+		for _, ext := range []string{"png", "svg", "pdf", "csv"} {
+			cliExists(t, filepath.Join(cmpDir, f+"."+ext))
+		}
+	}
+	cliExists(t, filepath.Join(cmpDir, "compare.json"))
+	if out := cliMust(t, "compare", data, genPath, "--levels", "2"); !strings.Contains(out, "Binder U") || !strings.Contains(out, "histogram L1") {
+		t.Errorf("compare table:\n%s", out)
+	}
+
+	// hamiltonian (the training data are found through the model)
+	var ham struct {
+		Couplings []struct {
+			Name string  `json:"name"`
+			Raw  float64 `json:"raw"`
+		} `json:"couplings"`
+		Potentials []struct {
+			Level int `json:"level"`
+		} `json:"potentials"`
+		Phi4 *struct {
+			BetaFromK float64
+			Known     bool
+		} `json:"phi4"`
+		Figures []string `json:"figures"`
+	}
+	hamDir := filepath.Join(dir, "ham")
+	cliJSON(t, &ham, "hamiltonian", "--model", modelPath, "--free-window", "2", "--free-nodes", "8", "--out", hamDir)
+	if len(ham.Couplings) < 3 || ham.Couplings[1].Name != "K(e1)" || len(ham.Potentials) != 3 || ham.Phi4 == nil || !ham.Phi4.Known {
+		t.Errorf("hamiltonian JSON: %+v", ham)
+	}
+	if ham.Phi4 != nil && ham.Phi4.BetaFromK != -ham.Couplings[1].Raw {
+		t.Errorf("β estimate %g is not −K(e1) = %g", ham.Phi4.BetaFromK, -ham.Couplings[1].Raw)
+	}
+	for _, f := range []string{"kernel", "kernel_profile", "v0", "potentials"} {
+		cliExists(t, filepath.Join(hamDir, "model_hamiltonian_"+f+".png"), filepath.Join(hamDir, "model_hamiltonian_"+f+".csv"))
+	}
+
+	// Ctrl-C during sampling keeps the finished batches in a valid file.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cw := &cancelWriter{trigger: "3 fields stored", cancel: cancel}
+	partial := filepath.Join(dir, "partial.npy")
+	var out bytes.Buffer
+	code := run(ctx, []string{"sample", "--model", modelPath, "--n", "9", "--steps", "20", "--adapt", "10", "--batch", "3", "--out", partial}, &out, cw)
+	if code != 130 {
+		t.Errorf("cancelled sample: exit %d, want 130\n%s", code, cw.buf.String())
+	}
+	if st, _, err := fieldio.Read(partial, fieldio.Options{}); err != nil || st.N != 3 {
+		t.Errorf("cancelled sample: %s holds %v fields (%v), want the 3 of the first batch", partial, st, err)
+	}
+	var ps samplesSidecar
+	if b, err := os.ReadFile(filepath.Join(dir, "partial.json")); err != nil || json.Unmarshal(b, &ps) != nil || ps.Complete || ps.Stored != 3 {
+		t.Errorf("cancelled sample sidecar: %+v (%v)", ps, err)
+	}
+}
+
+// TestCLIErrors: a missing file is exit status 1 with its name in the
+// message; a bad flag or value is exit status 2 naming the flag.
+func TestCLIErrors(t *testing.T) {
+	dir := t.TempDir()
+	missingNpy := filepath.Join(dir, "missing.npy")
+	missingModel := filepath.Join(dir, "nomodel.json")
+	out := filepath.Join(dir, "out.json")
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"fit", "--data", missingNpy, "--out", out}, 1, "missing.npy"},
+		{[]string{"sample", "--model", missingModel, "--out", filepath.Join(dir, "g.npy")}, 1, "nomodel.json"},
+		{[]string{"compare", missingNpy, missingNpy}, 1, "missing.npy"},
+		{[]string{"hamiltonian", "--model", missingModel}, 1, "nomodel.json"},
+		{[]string{"fit", "--bogus", "--data", missingNpy, "--out", out}, 2, "bogus"},
+		{[]string{"fit", "--data", missingNpy}, 2, "--out"},
+		{[]string{"fit", "--data", missingNpy, "--out", out, "--window", "-1"}, 2, "--window"},
+		{[]string{"fit", "--data", missingNpy, "--out", out, "--estimator", "xx"}, 2, "--estimator"},
+		{[]string{"fit", "--data", missingNpy, "--out", out, "--levels", "x"}, 2, "levels"},
+		{[]string{"fit", "--data", missingNpy, "--out", filepath.Join(dir, "no", "such", "m.json")}, 1, "--out"},
+		{[]string{"sample", "--model", missingModel, "--out", filepath.Join(dir, "g.npy"), "--n", "0"}, 2, "--n"},
+		{[]string{"sample", "--model", missingModel, "--out", filepath.Join(dir, "g.txt")}, 2, "--out"},
+		{[]string{"compare", missingNpy}, 2, "two field files"},
+		{[]string{"hamiltonian", "--model", missingModel, "--free-window", "99"}, 2, "--free-window"},
+		{[]string{"bench", "nosuch"}, 2, "nosuch"},
+	} {
+		code, stdout, stderr := cliRun(context.Background(), tc.args...)
+		if code != tc.code || !strings.Contains(stderr, tc.want) {
+			t.Errorf("wcrg %s: exit %d, stderr %q; want exit %d naming %q (stdout %q)", strings.Join(tc.args, " "), code, stderr, tc.code, tc.want, stdout)
+		}
+		if strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
+			t.Errorf("wcrg %s: the error is not one line: %q", strings.Join(tc.args, " "), stderr)
+		}
+	}
+	// Every new command documents its flags with their defaults.
+	for _, c := range []string{"fit", "sample", "compare", "hamiltonian"} {
+		help := cliMust(t, "help", c)
+		if !strings.Contains(help, "Flags:") || !strings.Contains(help, "(default") {
+			t.Errorf("wcrg help %s:\n%s", c, help)
+		}
+	}
+	if help := cliMust(t, "help", "fit"); !strings.Contains(help, "--window") || !strings.Contains(help, "(default 4)") {
+		t.Errorf("wcrg help fit does not show the window default:\n%s", help)
+	}
+}

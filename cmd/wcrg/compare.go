@@ -1,0 +1,256 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/wcrglab/wcrg/engine/wavelet"
+	"github.com/wcrglab/wcrg/engine/wcrg"
+	"github.com/wcrglab/wcrg/plots"
+)
+
+// jsonFloat is a float64 written as null in JSON when it is NaN or
+// infinite (a statistic undefined for the data, such as the second-moment
+// correlation length of a jackknife replicate with G(k_min) > G(0)).
+type jsonFloat float64
+
+func (f jsonFloat) MarshalJSON() ([]byte, error) {
+	v := float64(f)
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return []byte("null"), nil
+	}
+	return json.Marshal(v)
+}
+
+// compareStat is one row of the comparison (JSON output).
+type compareStat struct {
+	Name   string    `json:"name"`
+	A      jsonFloat `json:"a"`
+	ErrA   jsonFloat `json:"err_a"`
+	B      jsonFloat `json:"b"`
+	ErrB   jsonFloat `json:"err_b"`
+	Diff   jsonFloat `json:"diff"`
+	Err    jsonFloat `json:"err"`
+	Sigmas jsonFloat `json:"sigmas"` // |diff|/err
+}
+
+type comparePlane struct {
+	Level    int       `json:"level"`
+	Channel  int       `json:"channel"` // 0: φ_j; 1–3: φ̄_j channels
+	StdA     jsonFloat `json:"std_a"`
+	StdErrA  jsonFloat `json:"std_err_a"`
+	StdB     jsonFloat `json:"std_b"`
+	StdErrB  jsonFloat `json:"std_err_b"`
+	StdSig   jsonFloat `json:"std_sigmas"`
+	KurtA    jsonFloat `json:"kurt_a"`
+	KurtErrA jsonFloat `json:"kurt_err_a"`
+	KurtB    jsonFloat `json:"kurt_b"`
+	KurtErrB jsonFloat `json:"kurt_err_b"`
+	KurtSig  jsonFloat `json:"kurt_sigmas"`
+}
+
+func sigmas(d, e float64) jsonFloat {
+	if e > 0 {
+		return jsonFloat(math.Abs(d) / e)
+	}
+	if math.IsNaN(d) || math.IsNaN(e) {
+		return jsonFloat(math.NaN())
+	}
+	return 0
+}
+
+// planeName is the name of a plane of the decomposition.
+func planeName(j, ch int) string {
+	if ch == 0 {
+		return fmt.Sprintf("φ_%d", j)
+	}
+	return fmt.Sprintf("φ̄_%d,%d", j, ch)
+}
+
+func compareCommand() *command {
+	c := &command{
+		name:    "compare",
+		args:    "A B",
+		summary: "compare the statistics of two field files (e.g. held-out data and generated fields)",
+		details: `Reads A and B (same field side) and prints, for each statistic, A ± error, B ± error,
+B − A ± error and |B − A| in combined standard errors (jackknife over 20 blocks of
+fields): pixel mean, std and kurtosis, ⟨|m|⟩, ⟨m²⟩, the Binder cumulant
+U = 1 − ⟨m⁴⟩/(3⟨m²⟩²), χ = L²(⟨m²⟩ − ⟨|m|⟩²), the second-moment correlation length;
+the largest relative difference of the radial power spectra (bins with ≥ 16
+modes) and the L1 distance of the pixel histograms (60 common bins over
+mean ± 4 std of A); and per scale the std and kurtosis of φ_j and of the three
+wavelet channels φ̄_j (γ = 1, so comparable with the spec's reference values).
+With --out, writes the overlays: spectrum (log–log), pixel histogram (log y) and
+per-scale std, each as PNG, SVG and PDF with the numbers as CSV, plus compare.json.`,
+	}
+	c.setup = func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		wname := fs.String("wavelet", "db4", "wavelet of the per-scale statistics: "+strings.Join(wavelet.Names(), ", "))
+		levels := fs.Int("levels", 0, "levels J of the per-scale statistics (0: min(log₂ L, 4))")
+		out := fs.String("out", "", "directory for the overlay figures and compare.json (optional)")
+		nameA := fs.String("name-a", "", "legend name of A (default: its file name)")
+		nameB := fs.String("name-b", "", "legend name of B (default: its file name)")
+		crop := fs.Bool("crop", false, "crop non-square or non-power-of-two fields to the largest power-of-two square")
+		patch := fs.Int("patch", 0, "cut fields into patches of this power-of-two side")
+		return func(ctx context.Context, e *env, args []string) error {
+			if len(args) != 2 {
+				return usagef("want two field files A and B, got %d arguments", len(args))
+			}
+			pa, pb := args[0], args[1]
+			if _, err := wavelet.New(*wname); err != nil {
+				return usagef("--wavelet %q: %v", *wname, err)
+			}
+			if *levels < 0 {
+				return usagef("--levels %d: want 0 (automatic) or a positive count", *levels)
+			}
+			a, ia, err := readFields(pa, *crop, *patch)
+			if err != nil {
+				return err
+			}
+			b, ib, err := readFields(pb, *crop, *patch)
+			if err != nil {
+				return err
+			}
+			if a.L != b.L {
+				return fmt.Errorf("%s holds fields of %d×%d and %s of %d×%d; compare needs one side", pa, a.L, a.L, pb, b.L, b.L)
+			}
+			for _, x := range []struct {
+				path string
+				n    int
+			}{{pa, a.N}, {pb, b.N}} {
+				if x.n < 2 {
+					return fmt.Errorf("%s: %d field(s); the error bars need at least 2", x.path, x.n)
+				}
+			}
+			if *levels > wavelet.MaxLevels(a.L) {
+				return usagef("--levels %d: fields of %d×%d allow 1 … %d levels", *levels, a.L, a.L, wavelet.MaxLevels(a.L))
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			e.logf("A = %s: %d fields of %d×%d; B = %s: %d fields", pa, a.N, a.L, a.L, pb, b.N)
+			cmp, err := wcrg.Compare(*a, *b, *wname, *levels)
+			if err != nil {
+				return err
+			}
+			la, lb := *nameA, *nameB
+			if la == "" {
+				la = filepath.Base(pa)
+			}
+			if lb == "" {
+				lb = filepath.Base(pb)
+			}
+			if la == lb {
+				la, lb = "A: "+la, "B: "+lb
+			}
+
+			st := &table{title: fmt.Sprintf("A = %s (%d fields), B = %s (%d fields), %d×%d; errors: jackknife, 20 blocks", pa, cmp.NA, pb, cmp.NB, cmp.L, cmp.L),
+				header: []string{"statistic", "A", "± A", "B", "± B", "B − A", "±", "|B−A|/σ"}}
+			var stats []compareStat
+			for _, s := range cmp.Scalars {
+				d, de := s.Diff()
+				cs := compareStat{Name: s.Name, A: jsonFloat(s.A), ErrA: jsonFloat(s.ErrA), B: jsonFloat(s.B), ErrB: jsonFloat(s.ErrB),
+					Diff: jsonFloat(d), Err: jsonFloat(de), Sigmas: sigmas(d, de)}
+				stats = append(stats, cs)
+				st.add(s.Name, s.A, s.ErrA, s.B, s.ErrB, d, de, fmt.Sprintf("%.1f", float64(cs.Sigmas)))
+			}
+			st.add("spectrum max |G_B/G_A − 1|", "", "", "", "", cmp.SpectrumMaxRelErr, "", "")
+			st.add("histogram L1 Σ|p_B − p_A|", "", "", "", "", cmp.HistL1, "", "")
+
+			pt := &table{title: fmt.Sprintf("Per scale (%s, J = %d, γ = 1): std and kurtosis of φ_j and of the channels φ̄_j,c (1: horizontal, 2: vertical, 3: diagonal)", cmp.Wavelet, cmp.Levels),
+				header: []string{"plane", "std A", "±", "std B", "±", "|ΔB−A|/σ", "kurt A", "±", "kurt B", "±", "|ΔB−A|/σ"}}
+			var planes []comparePlane
+			for _, s := range cmp.Scales {
+				cp := comparePlane{Level: s.Level, Channel: s.Channel, StdA: jsonFloat(s.StdA), StdErrA: jsonFloat(s.ErrA),
+					StdB: jsonFloat(s.StdB), StdErrB: jsonFloat(s.ErrB), StdSig: sigmas(s.StdB-s.StdA, math.Hypot(s.ErrA, s.ErrB)),
+					KurtA: jsonFloat(s.KurtA), KurtErrA: jsonFloat(s.KurtErrA), KurtB: jsonFloat(s.KurtB), KurtErrB: jsonFloat(s.KurtErrB),
+					KurtSig: sigmas(s.KurtB-s.KurtA, math.Hypot(s.KurtErrA, s.KurtErrB))}
+				planes = append(planes, cp)
+				pt.add(planeName(s.Level, s.Channel), s.StdA, s.ErrA, s.StdB, s.ErrB, fmt.Sprintf("%.1f", float64(cp.StdSig)),
+					s.KurtA, s.KurtErrA, s.KurtB, s.KurtErrB, fmt.Sprintf("%.1f", float64(cp.KurtSig)))
+			}
+			result := map[string]any{
+				"a": map[string]any{"file": pa, "sha256": ia.SHA256, "fields": cmp.NA},
+				"b": map[string]any{"file": pb, "sha256": ib.SHA256, "fields": cmp.NB},
+				"L": cmp.L, "wavelet": cmp.Wavelet, "levels": cmp.Levels,
+				"statistics": stats, "spectrum_max_rel_err": jsonFloat(cmp.SpectrumMaxRelErr), "histogram_l1": jsonFloat(cmp.HistL1),
+				"planes": planes,
+			}
+			if *out != "" {
+				files, err := writeCompareFigures(*out, cmp, la, lb)
+				if err != nil {
+					return err
+				}
+				result["figures"] = files
+				if err := writeJSON(filepath.Join(*out, "compare.json"), result); err != nil {
+					return err
+				}
+				for _, f := range files {
+					e.logf("wrote %s", f)
+				}
+				e.logf("wrote %s", filepath.Join(*out, "compare.json"))
+			}
+			return e.emit(result, []*table{st, pt}, "(|B−A|/σ: the difference in combined standard errors; above ~3 the two sets differ)")
+		}
+	}
+	return c
+}
+
+// writeCompareFigures writes the spectrum, histogram and per-scale std
+// overlays into dir and returns their path patterns.
+func writeCompareFigures(dir string, cmp *wcrg.Comparison, la, lb string) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("--out %s: %w", dir, err)
+	}
+	ha := plots.HistogramSeries(la, cmp.HistA)
+	hb := plots.HistogramSeries(lb, cmp.HistB)
+	hb.Dashed = true
+	sa := plots.SpectrumSeries(la, cmp.SpectrumA)
+	sb := plots.SpectrumSeries(lb, cmp.SpectrumB)
+	sa.Markers, sb.Markers = true, true
+	// Per-scale std: one series per plane kind and stack; B dashed.
+	var series []plots.Series
+	for ch := 0; ch <= 3; ch++ {
+		name := "φ_j"
+		if ch > 0 {
+			name = fmt.Sprintf("detail %d", ch)
+		}
+		var A, B plots.Series
+		A.Name, B.Name = "A "+name, "B "+name
+		A.Markers, B.Markers = true, true
+		for _, s := range cmp.Scales {
+			if s.Channel != ch {
+				continue
+			}
+			x := float64(s.Level)
+			A.X, A.Y, A.Err = append(A.X, x), append(A.Y, s.StdA), append(A.Err, s.ErrA)
+			B.X, B.Y, B.Err = append(B.X, x), append(B.Y, s.StdB), append(B.Err, s.ErrB)
+		}
+		B.Dashed = true
+		series = append(series, A, B)
+	}
+	figs := []struct {
+		name string
+		fig  *plots.Figure
+	}{
+		{"compare_spectrum", plots.SpectrumFigure(fmt.Sprintf("Power spectrum: %s vs %s", la, lb), sa, sb)},
+		{"compare_histogram", plots.HistogramFigure(fmt.Sprintf("Pixel values: %s vs %s", la, lb), "φ", ha, hb)},
+		{"compare_scale_std", plots.LineFigure(plots.Axes{Title: fmt.Sprintf("Per-scale std (%s, γ = 1): A = %s, B = %s (dashed)", cmp.Wavelet, la, lb),
+			X: "level j", Y: "std", LogY: true, XMin: 0.8, XMax: float64(cmp.Levels) + 1.4}, series...)},
+	}
+	var files []string
+	for _, f := range figs {
+		for _, ext := range plots.Formats() {
+			if err := f.fig.Save(filepath.Join(dir, f.name+"."+ext)); err != nil {
+				return nil, err
+			}
+		}
+		files = append(files, filepath.Join(dir, f.name+".{png,svg,pdf,csv}"))
+	}
+	return files, nil
+}

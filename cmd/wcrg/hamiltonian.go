@@ -1,0 +1,421 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/wcrglab/wcrg/engine/energy"
+	"github.com/wcrglab/wcrg/engine/wcrg"
+	"github.com/wcrglab/wcrg/plots"
+)
+
+// coupling is one entry K(s) of the reconstructed kernel.
+type coupling struct {
+	Name     string  `json:"name"`
+	S1       int     `json:"s1"`
+	S2       int     `json:"s2"`
+	Raw      float64 `json:"raw"`          // data units
+	Std      float64 `json:"standardized"` // the model's standardized units
+	Expected float64 `json:"phi4_expected,omitempty"`
+}
+
+type potentialRow struct {
+	Level   int     `json:"level"`
+	Side    int     `json:"side"`
+	Lo      float64 `json:"lo"`
+	Hi      float64 `json:"hi"`
+	MovedT2 float64 `json:"moved_t2"` // a_j of the quadratic moved into K
+	MaxDev  float64 `json:"max_dev"`
+	RelDev  float64 `json:"rel_dev"` // MaxDev / depth of V_0
+	Passes  bool    `json:"vanishes"`
+}
+
+// quarticFit is V_0(t) ≈ c + a t² + b t⁴ in raw units.
+type quarticFit struct {
+	A, B, C     float64
+	RMS         float64 // of the residual, relative to V_0's range on the grid
+	BetaFromK   float64 // −K(e₁)
+	BetaFromA   float64 // from a = −(1 + 2β)
+	Known       bool
+	Beta        float64 `json:",omitempty"` // of the data, when known
+	ExpectedA   float64 `json:",omitempty"`
+	ExpectedB   float64 `json:",omitempty"`
+	Description string
+}
+
+// vanishThreshold is the spec's "V_j ≈ 0" threshold (§10 row 14).
+const vanishThreshold = 0.05
+
+// findTrainingData returns the training data of a model: --data, or the
+// file recorded in the model (as recorded, then beside the model file).
+func findTrainingData(flagValue, modelPath string, m *wcrg.Model) (string, error) {
+	if flagValue != "" {
+		return flagValue, nil
+	}
+	f := m.Provenance.File
+	if f == "" {
+		return "", usagef("--data is required: %s does not record its training file", modelPath)
+	}
+	if _, err := os.Stat(f); err == nil {
+		return f, nil
+	}
+	alt := filepath.Join(filepath.Dir(modelPath), filepath.Base(f))
+	if _, err := os.Stat(alt); err == nil {
+		return alt, nil
+	}
+	return "", usagef("--data is required: the training file %s recorded in %s was not found", f, modelPath)
+}
+
+func hamiltonianCommand() *command {
+	c := &command{
+		name:    "hamiltonian",
+		args:    "--model MODEL.json",
+		summary: "reconstruct the microscopic Hamiltonian of a fitted model: coupling kernel and scale potentials",
+		details: `Fits the free energies F̃_j of every conditional by regression of their gradients
+on the training data (spec §5.2), then assembles
+    −log p(φ) = ½ φᵀKφ + Σ_j Σ_x V_j(φ_j(x)) + const
+with one translation-invariant kernel K (zero-mass gauge: Σ_s K(s) = 0, the
+difference moved into V_0) and V_0 = v̄_1, V_j = v̄_{j+1} − ṽ_j (the quadratic
+part of V_j, j ≥ 1, moved into K). Prints the leading couplings K(s) in the data's
+units, and per scale the deviation of V_j (j ≥ 1) from a quadratic relative to the
+well depth of V_0 (the spec's "V_j ≈ 0" check at 5 %). For scale-only standardized
+(Z₂-symmetric, φ⁴-like) models it fits V_0(t) = c + a t² + b t⁴ in data units and
+estimates β = −K(e₁); for data made by 'wcrg generate phi4' it shows the exact
+values K = −βΔ, V_0 = t⁴ − (1+2β)t² beside them.
+
+The training data are --data, or the file recorded in the model. Figures (PNG,
+SVG, PDF + CSV) go to --out (default: beside the model, named after it): the
+kernel K(s) for |s|∞ ≤ --radius, its Fourier profile K̂(k) along k₁, V_0 in data
+units with the quartic fit, and all V_j in standardized units.`,
+	}
+	c.setup = func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+		modelPath := fs.String("model", "", "model file from 'wcrg fit' (required)")
+		data := fs.String("data", "", "training fields (default: the file recorded in the model)")
+		out := fs.String("out", "", "output directory for the figures (default: the model's directory)")
+		window := fs.Int("free-window", 8, "half-width of the free energies' quadratic window")
+		nodes := fs.Int("free-nodes", 30, "scalar basis nodes of the free energies")
+		basis := fs.String("free-basis", energy.BasisHat, "scalar basis of the free energies: "+strings.Join(energy.BasisKinds(), ", "))
+		radius := fs.Int("radius", 4, "kernel figure: displacements |s|∞ ≤ radius")
+		maxFields := fs.Int("max-fields", 0, "use only the first N training fields (0: all)")
+		workers := fs.Int("workers", 0, "goroutines (0: one per core)")
+		crop := fs.Bool("crop", false, "crop non-square or non-power-of-two fields (as for the fit)")
+		patch := fs.Int("patch", 0, "cut fields into patches of this power-of-two side (as for the fit)")
+		return func(ctx context.Context, e *env, args []string) error {
+			if len(args) > 0 {
+				return usagef("unexpected argument %q", args[0])
+			}
+			switch {
+			case *modelPath == "":
+				return usagef("--model is required")
+			case *window < 0 || *window > 16:
+				return usagef("--free-window %d: want 0 … 16", *window)
+			case *nodes < 2 || *nodes > 1000:
+				return usagef("--free-nodes %d: want 2 … 1000", *nodes)
+			case *radius < 1:
+				return usagef("--radius %d: want ≥ 1", *radius)
+			case *maxFields < 0:
+				return usagef("--max-fields %d: want 0 (all) or a positive count", *maxFields)
+			case *workers < 0:
+				return usagef("--workers %d: want 0 (one per core) or a positive count", *workers)
+			}
+			known := false
+			for _, k := range energy.BasisKinds() {
+				known = known || k == *basis
+			}
+			if !known {
+				return usagef("--free-basis %q: want one of %s", *basis, strings.Join(energy.BasisKinds(), ", "))
+			}
+			m, err := wcrg.Load(*modelPath)
+			if err != nil {
+				return err
+			}
+			dpath, err := findTrainingData(*data, *modelPath, m)
+			if err != nil {
+				return err
+			}
+			st, info, err := readFields(dpath, *crop, *patch)
+			if err != nil {
+				return err
+			}
+			if st.L != m.L {
+				return fmt.Errorf("%s holds fields of %d×%d; %s was fitted on %d×%d", dpath, st.L, st.L, *modelPath, m.L, m.L)
+			}
+			if m.Provenance.SHA256 != "" && info.SHA256 != m.Provenance.SHA256 {
+				e.logf("warning: %s is not the file the model was trained on (sha256 differs from %s's record)", dpath, *modelPath)
+			}
+			if *maxFields > 0 && *maxFields < st.N {
+				sub := st.Slice(0, *maxFields)
+				st = &sub
+			}
+			if st.N < 2 {
+				return fmt.Errorf("%s: %d field(s); the free energies need at least 2", dpath, st.N)
+			}
+			e.logf("%s: %d×%d, J = %d; free energies on %d fields of %s", *modelPath, m.L, m.L, m.Levels, st.N, dpath)
+			start := time.Now()
+			p := e.progress()
+			free, err := wcrg.FitFreeEnergies(ctx, m, *st, wcrg.FreeSettings{Window: *window, Basis: *basis, Nodes: *nodes, Workers: *workers},
+				func(level int) {
+					p.update(true, "free energy F̃_%d (%d×%d) fitted (%s)", level, m.L>>level, m.L>>level, time.Since(start).Round(100*time.Millisecond))
+				})
+			p.done()
+			if err != nil {
+				return err
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			h, err := wcrg.BuildHamiltonian(m, free, *st)
+			if err != nil {
+				return err
+			}
+			e.logf("Hamiltonian assembled in %s", time.Since(start).Round(100*time.Millisecond))
+
+			L := m.L
+			s2 := h.Scale * h.Scale
+			raw := make([]float64, len(h.Kernel))
+			for i, v := range h.Kernel {
+				raw[i] = v / s2
+			}
+			beta, betaKnown := m.Provenance.Beta, m.Provenance.Kind == "phi4" && m.Provenance.Beta > 0
+			kt := &table{title: fmt.Sprintf("Coupling kernel K(s) of ½ Σ_x Σ_s K(s) φ(x) φ(x+s) (zero-mass gauge; non-invariance %.2g, mass moved into V_0 %.4g)", h.NonInvariance, h.Mass/s2),
+				header: []string{"coupling", "s", "K (data units)", "K (standardized)"}}
+			if betaKnown {
+				kt.header = append(kt.header, fmt.Sprintf("φ⁴ β = %g", beta))
+			}
+			var couplings []coupling
+			for _, s := range []struct {
+				name   string
+				s1, s2 int
+				phi4   float64 // in units of β
+			}{{"K(0)", 0, 0, 4}, {"K(e1)", 1, 0, -1}, {"K(e2)", 0, 1, -1}, {"K(e1+e2)", 1, 1, 0}, {"K(e1−e2)", 1, -1, 0},
+				{"K(2e1)", 2, 0, 0}, {"K(2e2)", 0, 2, 0}, {"K(2e1+e2)", 2, 1, 0}, {"K(2e1+2e2)", 2, 2, 0}, {"K(3e1)", 3, 0, 0}} {
+				if max(absInt(s.s1), absInt(s.s2)) > L/2 {
+					continue
+				}
+				cp := coupling{Name: s.name, S1: s.s1, S2: s.s2, Raw: h.RawKernelAt(s.s1, s.s2), Std: h.KernelAt(s.s1, s.s2)}
+				row := []any{s.name, fmt.Sprintf("(%d,%d)", s.s1, s.s2), cp.Raw, cp.Std}
+				if betaKnown {
+					cp.Expected = s.phi4 * beta
+					row = append(row, cp.Expected)
+				}
+				couplings = append(couplings, cp)
+				kt.add(row...)
+			}
+
+			pt := &table{title: fmt.Sprintf("Scale potentials V_j (standardized units; V_j ≈ 0 when its deviation from a quadratic is < %.0f %% of V_0's well depth %.4g)", 100*vanishThreshold, h.Depth),
+				header: []string{"j", "side", "range of φ_j", "t² moved into K", "max dev", "dev / depth", "V_j ≈ 0"}}
+			var pots []potentialRow
+			for _, v := range h.Potentials {
+				r := potentialRow{Level: v.Level, Side: L >> v.Level, Lo: v.Lo, Hi: v.Hi, MovedT2: v.Moved[0], MaxDev: v.MaxDev}
+				if v.Level == 0 {
+					pt.add(0, r.Side, fmt.Sprintf("[%s, %s]", fmtFloat(v.Lo), fmtFloat(v.Hi)), "–", "–", "–", "(V_0: depth "+fmtFloat(h.Depth)+")")
+					pots = append(pots, r)
+					continue
+				}
+				if h.Depth > 0 {
+					r.RelDev = v.MaxDev / h.Depth
+				}
+				r.Passes = h.Depth > 0 && r.RelDev < vanishThreshold
+				pots = append(pots, r)
+				pt.add(v.Level, r.Side, fmt.Sprintf("[%s, %s]", fmtFloat(v.Lo), fmtFloat(v.Hi)), r.MovedT2, r.MaxDev,
+					fmt.Sprintf("%.1f %%", 100*r.RelDev), map[bool]string{true: "yes", false: "no"}[r.Passes])
+			}
+			tables := []*table{kt, pt}
+			result := map[string]any{"model": *modelPath, "data": dpath, "fields": st.N, "L": L, "levels": m.Levels,
+				"mean": h.Mean, "scale": h.Scale, "mass": h.Mass / s2, "non_invariance": h.NonInvariance, "depth_v0": h.Depth,
+				"couplings": couplings, "potentials": pots}
+
+			var qf *quarticFit
+			if q, ok := fitQuartic(h); ok && m.Settings.Standardize == wcrg.StandardizeScale {
+				q.BetaFromK = -h.RawKernelAt(1, 0)
+				q.BetaFromA = (-q.A - 1) / 2
+				q.Description = "V_0(t) ≈ c + a t² + b t⁴ in data units, least squares over [q_0.01, q_0.99] of the data"
+				if betaKnown {
+					q.Known, q.Beta, q.ExpectedA, q.ExpectedB = true, beta, -(1 + 2*beta), 1
+				}
+				qf = &q
+				ft := &table{title: "φ⁴ reading (data units): V_0(t) ≈ c + a t² + b t⁴, β ≈ −K(e1)",
+					header: []string{"quantity", "fitted"}}
+				if betaKnown {
+					ft.header = append(ft.header, fmt.Sprintf("φ⁴ β = %g", beta))
+				}
+				add := func(name string, v, want float64) {
+					if betaKnown {
+						ft.add(name, v, want)
+					} else {
+						ft.add(name, v)
+					}
+				}
+				add("b (t⁴)", q.B, 1)
+				add("a (t²)", q.A, -(1 + 2*beta))
+				add("β = −K(e1)", q.BetaFromK, beta)
+				add("β from a = −(1+2β)", q.BetaFromA, beta)
+				add("rms residual / range", q.RMS, 0)
+				tables = append(tables, ft)
+				result["phi4"] = q
+			}
+
+			// Figures.
+			dir := *out
+			if dir == "" {
+				dir = filepath.Dir(*modelPath)
+			}
+			files, err := writeHamiltonianFigures(dir, strings.TrimSuffix(filepath.Base(*modelPath), filepath.Ext(*modelPath)), m, h, raw, *radius, qf)
+			if err != nil {
+				return err
+			}
+			for _, f := range files {
+				e.logf("wrote %s", f)
+			}
+			result["figures"] = files
+			result["seconds"] = time.Since(start).Seconds()
+			return e.emit(result, tables)
+		}
+	}
+	return c
+}
+
+func absInt(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// fitQuartic fits c + a t² + b t⁴ to V_0 in data units over its grid; false
+// if the fit failed.
+func fitQuartic(h *wcrg.Hamiltonian) (quarticFit, bool) {
+	p := h.Potentials[0]
+	n := len(p.Grid)
+	A := mat.NewDense(n, 3, nil)
+	y := mat.NewVecDense(n, nil)
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for k, t := range p.Grid {
+		tr := h.Mean + h.Scale*t
+		A.SetRow(k, []float64{1, tr * tr, tr * tr * tr * tr})
+		y.SetVec(k, p.V[k])
+		lo, hi = math.Min(lo, p.V[k]), math.Max(hi, p.V[k])
+	}
+	var x mat.VecDense
+	if err := x.SolveVec(A, y); err != nil {
+		return quarticFit{}, false
+	}
+	q := quarticFit{C: x.AtVec(0), A: x.AtVec(1), B: x.AtVec(2)}
+	var ss float64
+	for k, t := range p.Grid {
+		tr := h.Mean + h.Scale*t
+		r := p.V[k] - (q.C + q.A*tr*tr + q.B*tr*tr*tr*tr)
+		ss += r * r
+	}
+	q.RMS = math.Sqrt(ss/float64(n)) / math.Max(hi-lo, 1e-300)
+	return q, !math.IsNaN(q.A) && !math.IsNaN(q.B) && !math.IsNaN(q.RMS)
+}
+
+// writeHamiltonianFigures writes the kernel, its profile and the potentials.
+func writeHamiltonianFigures(dir, stem string, m *wcrg.Model, h *wcrg.Hamiltonian, raw []float64, radius int, q *quarticFit) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("--out %s: %w", dir, err)
+	}
+	L := h.L
+	betaKnown := q != nil && q.Known
+	kernel := plots.KernelFigure("Coupling kernel K(s), data units", raw, L, radius)
+
+	prof := plots.KernelProfile("K̂(k₁, 0) reconstructed", raw, L)
+	prof.Markers = true
+	series := []plots.Series{prof}
+	if betaKnown {
+		th := plots.Series{Name: fmt.Sprintf("φ⁴: β(2 − 2cos k), β = %g", q.Beta), Dashed: true}
+		for _, k := range prof.X {
+			th.X = append(th.X, k)
+			th.Y = append(th.Y, q.Beta*(2-2*math.Cos(k)))
+		}
+		series = append(series, th)
+	}
+	profile := plots.LineFigure(plots.Axes{Title: "Kernel in Fourier space along k₁ (data units)", X: "k₁", Y: "K̂(k)"}, series...)
+
+	// V_0 in data units, zero at t = 0.
+	p0 := h.Potentials[0]
+	v00 := h.RawPotential(0, 0)
+	v0 := plots.Series{Name: "V_0 reconstructed"}
+	for k, t := range p0.Grid {
+		v0.X = append(v0.X, h.Mean+h.Scale*t)
+		v0.Y = append(v0.Y, p0.V[k]-v00)
+	}
+	vs := []plots.Series{v0}
+	if q != nil {
+		fit := plots.Series{Name: fmt.Sprintf("fit %.3g t² + %.3g t⁴", q.A, q.B), Dashed: true}
+		exact := plots.Series{Name: fmt.Sprintf("φ⁴: t⁴ − (1+2β)t², β = %g", q.Beta), Dashed: true}
+		for _, t := range v0.X {
+			fit.X, fit.Y = append(fit.X, t), append(fit.Y, q.A*t*t+q.B*t*t*t*t)
+			exact.X, exact.Y = append(exact.X, t), append(exact.Y, t*t*t*t-(1+2*q.Beta)*t*t)
+		}
+		vs = append(vs, fit)
+		if betaKnown {
+			vs = append(vs, exact)
+		}
+	}
+	v0fig := plots.LineFigure(plots.Axes{Title: "Microscopic potential V_0 (data units, V_0(0) = 0)", X: "φ", Y: "V_0(φ) − V_0(0)"}, vs...)
+
+	// All V_j, standardized: V_0 − V_0(0), and for j ≥ 1 the residual after
+	// the fitted quadratic (the part that should vanish for φ⁴).
+	var all []plots.Series
+	for _, p := range h.Potentials {
+		s := plots.Series{Name: fmt.Sprintf("V_%d (φ_%d, %d×%d)", p.Level, p.Level, L>>p.Level, L>>p.Level)}
+		off := interpAt(p.Grid, p.V, 0)
+		for k, t := range p.Grid {
+			v := p.V[k]
+			if p.Level == 0 {
+				v -= off
+			} else {
+				v -= p.Moved[1]*t + p.Moved[2]
+			}
+			s.X, s.Y = append(s.X, t), append(s.Y, v)
+		}
+		if p.Level > 0 {
+			s.Dashed = true
+		}
+		all = append(all, s)
+	}
+	potfig := plots.LineFigure(plots.Axes{Title: fmt.Sprintf("Scale potentials (standardized units; j ≥ 1: minus the quadratic moved into K), %s J = %d", m.Settings.Wavelet, m.Levels),
+		X: "t (standardized φ_j)", Y: "V_j(t)"}, all...)
+
+	var files []string
+	for _, f := range []struct {
+		name string
+		fig  *plots.Figure
+	}{{"kernel", kernel}, {"kernel_profile", profile}, {"v0", v0fig}, {"potentials", potfig}} {
+		base := filepath.Join(dir, stem+"_hamiltonian_"+f.name)
+		for _, ext := range plots.Formats() {
+			if err := f.fig.Save(base + "." + ext); err != nil {
+				return nil, err
+			}
+		}
+		files = append(files, base+".{png,svg,pdf,csv}")
+	}
+	return files, nil
+}
+
+// interpAt is linear interpolation of (x, y) at t, clamped to the ends.
+func interpAt(x, y []float64, t float64) float64 {
+	if len(x) == 0 {
+		return 0
+	}
+	if t <= x[0] {
+		return y[0]
+	}
+	for i := 1; i < len(x); i++ {
+		if t <= x[i] {
+			f := (t - x[i-1]) / (x[i] - x[i-1])
+			return y[i-1] + f*(y[i]-y[i-1])
+		}
+	}
+	return y[len(y)-1]
+}
