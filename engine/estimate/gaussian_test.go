@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/wcrglab/wcrg/engine/energy"
 	"github.com/wcrglab/wcrg/engine/gaussfield"
@@ -108,6 +109,54 @@ func TestScoreMatchingGaussianConditionals(t *testing.T) {
 			j, L>>j, L>>j, mod.NumParams(), e, outside, res.Cond, res.CondRaw)
 		if e > tol {
 			t.Errorf("level %d: fitted couplings differ from the exact ones by %.2f %%", j, 100*e)
+		}
+	}
+}
+
+// TestMaximumLikelihoodGaussianConditionals checks maximum likelihood
+// against the exact conditional couplings of free fields (ξ = 1/m = 4,
+// L = 32) at levels 2–5, started from score matching on the same 4000
+// fields. Both estimators' errors are statistical (∝ 1/√n); ML's must be
+// of the same size as score matching's (within 1.5× plus 0.5 % for the
+// chains' optimizer noise; measured here: SM 3–5 %, ML 3.5–6 %).
+//
+// Measured with 16000 fields (all levels, 14 min): SM 1.1/1.9/1.8/2.0/2.2 %,
+// ML 1.2/2.3/2.4/2.4/2.0 % at j = 1…5. The 2 % for ML therefore
+// needs more than 16000 fields at this L; that is not yet met.
+func TestMaximumLikelihoodGaussianConditionals(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long statistical test")
+	}
+	const L, m, n = 32, 0.25, 4000
+	b, _ := wavelet.New("db4")
+	J := wavelet.MaxLevels(L)
+	fields := freeFieldStack(t, n, L, m, 101)
+	gamma, err := wavelet.EstimateGamma(b, fields, J, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, _ := wavelet.NewTransform(b, L, J, gamma)
+	for j := 2; j <= J; j++ {
+		mod, err := energy.NewConditional(L>>j, 4, energy.ScalarBasis{Kind: energy.BasisNone}, gamma[j-1], b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := LevelSamples(tr, fields, j, 0)
+		sm, err := ScoreMatch(context.Background(), mod, s, ScoreSettings{}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		copy(mod.Theta, sm.Theta)
+		ml, err := MaximumLikelihood(context.Background(), mod, s, MLSettings{Seed: uint64(j)}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		exact, _ := exactConditional(t, mod, b, L, gamma, gaussfield.FreeField(m), j)
+		esm, eml := relErr(sm.Theta, exact), relErr(ml.Theta, exact)
+		t.Logf("j=%d (%d terms): score matching %.4f, maximum likelihood %.4f (%d iterations, converged %v, %s)",
+			j, mod.NumParams(), esm, eml, ml.Iterations, ml.Converged, ml.Elapsed.Round(time.Millisecond))
+		if eml > 1.5*esm+0.005 || !ml.Converged {
+			t.Errorf("level %d: ML couplings differ from the exact ones by %.2f %% (score matching %.2f %%, converged %v)", j, 100*eml, 100*esm, ml.Converged)
 		}
 	}
 }

@@ -175,9 +175,17 @@ func MaximumLikelihood(ctx context.Context, m *energy.Model, s *Samples, set MLS
 			scale[k] = math.Sqrt(v)
 		}
 	}
+	// Potentials that barely vary on the data (a hat function with a handful
+	// of data values under it) are not identifiable from the chains' moments
+	// either: in standardized coordinates their steps would be divided by a
+	// vanishing scale and blow up. They stay at their starting value.
+	var maxScale float64
+	for _, sc := range scale {
+		maxScale = math.Max(maxScale, sc)
+	}
 	var free []int
 	for k, sc := range scale {
-		if sc > 0 {
+		if sc > minRelativeScale*maxScale {
 			free = append(free, k)
 		}
 	}
@@ -300,6 +308,18 @@ func MaximumLikelihood(ctx context.Context, m *energy.Model, s *Samples, set MLS
 			return nil, fmt.Errorf("estimate: iteration %d: %v", it, err)
 		}
 		damp := 1 / math.Max(1, math.Sqrt(mat.Dot(g, &step)))
+		// Trust region: no standardized coordinate moves by more than
+		// maxStandardizedStep per iteration. While the chains are still
+		// close to their data points the Hessian estimate is too small and
+		// the Newton step too long; a change of θ'_k by 1 changes the
+		// energy's fluctuation along U_k by about one unit of kT.
+		var big float64
+		for a := range free {
+			big = math.Max(big, math.Abs(set.Eta*damp*step.AtVec(a)))
+		}
+		if big > maxStandardizedStep {
+			damp *= maxStandardizedStep / big
+		}
 		for a, k := range free {
 			m.Theta[k] -= set.Eta * damp * step.AtVec(a) / scale[k]
 		}
@@ -338,7 +358,7 @@ func MaximumLikelihood(ctx context.Context, m *energy.Model, s *Samples, set MLS
 		}
 		if descending {
 			res.Iterations = it
-			if it >= minIter && len(window) == set.Window && p.ChiSquare < set.Tolerance {
+			if it >= minIter && len(window) == set.Window && p.ChiSquare < set.Tolerance && accRate > 0.05 {
 				res.Converged = true
 				descending = false
 			}
@@ -359,6 +379,14 @@ func MaximumLikelihood(ctx context.Context, m *energy.Model, s *Samples, set MLS
 	res.Elapsed = time.Since(start)
 	return res, nil
 }
+
+// maxStandardizedStep bounds the change of any standardized parameter
+// θ'_k = θ_k·std_data(U_k) in one MaximumLikelihood iteration.
+const maxStandardizedStep = 0.2
+
+// minRelativeScale is the smallest data standard deviation of a potential,
+// relative to the largest, for its parameter to be fitted by MaximumLikelihood.
+const minRelativeScale = 1e-3
 
 // mlRun is the chain state of one maximum-likelihood fit.
 type mlRun struct {

@@ -1,0 +1,129 @@
+package wcrg
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/wcrglab/wcrg/engine/lattice"
+	"github.com/wcrglab/wcrg/engine/phi4"
+)
+
+// phi4Stack draws n decorrelated φ⁴ fields with the cluster hybrid (spaced
+// by ≥ 2 τ_int; near β_c local Metropolis would need thousands of sweeps
+// per sample).
+func phi4Stack(t *testing.T, L int, beta float64, n int, seed uint64) lattice.Stack {
+	t.Helper()
+	st := lattice.NewStack(0, L)
+	_, err := phi4.MakeDataset(context.Background(), phi4.Phi4{L: L, Beta: beta},
+		phi4.DatasetSettings{Algorithm: phi4.AlgCluster, Samples: n, Seed: seed},
+		func(f lattice.Field) error {
+			st.Data = append(st.Data, f.Data...)
+			st.N++
+			return nil
+		}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func stat(c *Comparison, name string) Statistic {
+	for _, s := range c.Scalars {
+		if s.Name == name {
+			return s
+		}
+	}
+	panic("no statistic " + name)
+}
+
+// TestGenerationQualityPhi4 is the acceptance test of the generation issue:
+// φ⁴ trained on 2000 fields, 500 generated fields compared with 500
+// held-out fields. Each figure is judged against its noise floor, the same
+// figure between 500 training fields and the held-out set: power spectrum
+// max relative error (radial bins with ≥ 16 modes) ≤ max(5 %, 1.5 × floor);
+// pixel histogram L1 (60 bins on ±4σ) ≤ 1.5 × floor + 0.01; per-scale std
+// (φ_j and every wavelet channel, j ≤ 4) within 3 %; at β = 0.68 the
+// Binder cumulant within 0.03, at β = 0.50 (where U ≈ 0 is noise) ⟨m²⟩
+// within 2 standard errors.
+//
+// It runs only with WCRG_ACCEPTANCE=1 (L = 32; add WCRG_LONG=1 for L = 64,
+// about 4× longer) because it does not pass yet: at β = 0.68, L = 32 the
+// generated fields have a spectrum error of 9 % (floor 2.7 %), histogram
+// L1 0.050 (limit 0.044) and per-scale std up to 9 % too large at j = 4;
+// at β = 0.50 one j = 4 channel is 4 % off. More MALA steps do not help,
+// so the bias is in the fitted conditionals (issue 5 stays open).
+func TestGenerationQualityPhi4(t *testing.T) {
+	if os.Getenv("WCRG_ACCEPTANCE") == "" {
+		t.Skip("acceptance measurement of issue 5 (set WCRG_ACCEPTANCE=1); not yet passing")
+	}
+	sides := []int{32}
+	if os.Getenv("WCRG_LONG") != "" {
+		sides = append(sides, 64)
+	}
+	for _, L := range sides {
+		for _, beta := range []float64{0.68, 0.50} {
+			t.Run(fmt.Sprintf("L%d_beta%.2f", L, beta), func(t *testing.T) {
+				start := time.Now()
+				all := phi4Stack(t, L, beta, 2500, 21)
+				train := lattice.Stack{N: 2000, L: L, Data: all.Data[:2000*L*L]}
+				held := lattice.Stack{N: 500, L: L, Data: all.Data[2000*L*L:]}
+				floorSet := lattice.Stack{N: 500, L: L, Data: all.Data[:500*L*L]}
+				tData := time.Since(start)
+				set := DefaultSettings()
+				set.Seed = 4
+				m, err := Fit(context.Background(), train, set, Provenance{File: "phi4"}, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				tFit := time.Since(start) - tData
+				res, err := Sample(context.Background(), m, SampleSettings{N: 500, Seed: 6}, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				tSample := time.Since(start) - tData - tFit
+				gen, err := Compare(held, res.Fields, "db4", 4)
+				if err != nil {
+					t.Fatal(err)
+				}
+				floor, err := Compare(held, floorSet, "db4", 4)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Logf("data %s, fit %s, sampling %s (%.3f s/field)", tData.Round(time.Second), tFit.Round(time.Second), tSample.Round(time.Second), tSample.Seconds()/500)
+				t.Logf("spectrum max rel err %.4f (floor %.4f); histogram L1 %.4f (floor %.4f)", gen.SpectrumMaxRelErr, floor.SpectrumMaxRelErr, gen.HistL1, floor.HistL1)
+				if lim := math.Max(0.05, 1.5*floor.SpectrumMaxRelErr); gen.SpectrumMaxRelErr > lim {
+					t.Errorf("power spectrum max relative error %.4f > %.4f", gen.SpectrumMaxRelErr, lim)
+				}
+				if lim := 1.5*floor.HistL1 + 0.01; gen.HistL1 > lim {
+					t.Errorf("histogram L1 %.4f > %.4f", gen.HistL1, lim)
+				}
+				for _, name := range []string{"Binder U", "<m^2>", "<|m|>", "kurtosis"} {
+					s, f := stat(gen, name), stat(floor, name)
+					d, e := s.Diff()
+					fd, _ := f.Diff()
+					t.Logf("%-9s held-out %.4f ± %.4f, generated %.4f ± %.4f (diff %+.4f ± %.4f; floor diff %+.4f)", name, s.A, s.ErrA, s.B, s.ErrB, d, e, fd)
+				}
+				if beta == 0.68 {
+					if d, _ := stat(gen, "Binder U").Diff(); math.Abs(d) > 0.03 {
+						t.Errorf("Binder cumulant differs by %.4f (> 0.03)", d)
+					}
+				} else if d, e := stat(gen, "<m^2>").Diff(); math.Abs(d) > 2*e {
+					t.Errorf("⟨m²⟩ differs by %.3g ± %.3g (> 2σ)", d, e)
+				}
+				worst := 0.0
+				for _, sc := range gen.Scales {
+					r := math.Abs(sc.StdB/sc.StdA - 1)
+					worst = math.Max(worst, r)
+					if r > 0.03 {
+						t.Errorf("level %d channel %d: std %.4f generated vs %.4f held out (%.1f %%)", sc.Level, sc.Channel, sc.StdB, sc.StdA, 100*r)
+					}
+				}
+				t.Logf("per-scale std: worst relative difference %.4f", worst)
+			})
+		}
+	}
+}
