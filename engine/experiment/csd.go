@@ -1,0 +1,227 @@
+package experiment
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/wcrglab/wcrg/engine/lattice"
+	"github.com/wcrglab/wcrg/engine/mcmc"
+	"github.com/wcrglab/wcrg/engine/parallel"
+	"github.com/wcrglab/wcrg/engine/phi4"
+	"github.com/wcrglab/wcrg/engine/wcrg"
+)
+
+// FieldEnergy is a lattice energy with its gradient, such as phi4.Phi4.
+type FieldEnergy interface {
+	Side() int
+	EnergyGrad(phi, grad []float64) (float64, bool)
+}
+
+// DirectMALA measures τ_int (MALA steps, one full-field gradient each) of
+// |m| and of E/L² for MALA on the full φ⁴ energy, with one chain started at
+// each of the given equilibrium fields, δ adapted towards acceptance 0.57
+// during the first adapt steps (not recorded). This is the direct sampler
+// the WC-RG conditionals are compared with (spec §7.4).
+func DirectMALA(ctx context.Context, m FieldEnergy, fields lattice.Stack, adapt, steps int, seed uint64, workers int) (absM, energy mcmc.TauInt, delta float64, err error) {
+	L := m.Side()
+	n := fields.N
+	sm, se := make([][]float64, n), make([][]float64, n)
+	deltas := make([]float64, n)
+	errs := make([]error, n)
+	parallel.For(n, parallel.Workers(workers), func(_, i int) {
+		ch, e := mcmc.NewChain(m, fields.Field(i).Data)
+		if e != nil {
+			errs[i] = e
+			return
+		}
+		rng := mcmc.StreamRand(seed, uint64(i), 0)
+		d := 0.05
+		for t := 0; t < adapt; t += 10 {
+			ch.ResetCounts()
+			for k := 0; k < 10; k++ {
+				ch.Step(m, d, rng)
+			}
+			d = mcmc.AdaptStep(d, float64(ch.Accepted)/float64(ch.Proposed), mcmc.TargetAcceptance)
+		}
+		a, b := make([]float64, steps), make([]float64, steps)
+		for t := range a {
+			if t%256 == 0 && ctx.Err() != nil {
+				errs[i] = ctx.Err()
+				return
+			}
+			ch.Step(m, d, rng)
+			var s float64
+			for _, v := range ch.X {
+				s += v
+			}
+			a[t] = math.Abs(s) / float64(L*L)
+			b[t] = ch.E / float64(L*L)
+		}
+		sm[i], se[i], deltas[i] = a, b, d
+	})
+	for _, e := range errs {
+		if e != nil {
+			return absM, energy, 0, e
+		}
+	}
+	if absM, err = mcmc.IntegratedTime(sm, mcmc.AutocorrSettings{}); err != nil {
+		return
+	}
+	energy, err = mcmc.IntegratedTime(se, mcmc.AutocorrSettings{})
+	return absM, energy, lattice.Mean(deltas), err
+}
+
+// CSDSettings configures a critical-slowing-down study at fixed β over
+// lattice sides (spec §7.4 protocol (a)).
+type CSDSettings struct {
+	Beta     float64
+	Sides    []int
+	Samplers []string // "metropolis", "cluster", "hmc", "mala" (direct MALA), "wcrg"
+	// Fields is the number of training fields per point for the WC-RG fit
+	// (default 500); 16 of them seed the relaxation chains.
+	Fields int
+	// Steps is the recorded length of the MALA chains (direct and
+	// conditional) at the smallest side; direct MALA runs scale it by
+	// (L/L_min)² so that they stay ≳ 50 τ (default 4000).
+	Steps   int
+	Seed    uint64
+	Workers int
+}
+
+// CSDPoint is one lattice side of a study.
+type CSDPoint struct {
+	L        int
+	Xi       float64 // second-moment correlation length of the data
+	XiErr    float64
+	Binder   float64
+	Sampler  string
+	Tau      float64 // τ_int in full-field sweeps (MALA: steps; WC-RG: cost-weighted)
+	TauErr   float64
+	Seconds  float64 // wall time of the measurement
+	PerScale []wcrg.ScaleRelaxation `json:",omitempty"`
+	Note     string                 `json:",omitempty"`
+}
+
+// RunCSD runs the study, calling progress with each finished point.
+func RunCSD(ctx context.Context, set CSDSettings, progress func(CSDPoint), status func(string)) ([]CSDPoint, error) {
+	if set.Fields == 0 {
+		set.Fields = 500
+	}
+	if set.Steps == 0 {
+		set.Steps = 4000
+	}
+	if len(set.Sides) == 0 || len(set.Samplers) == 0 {
+		return nil, fmt.Errorf("experiment: a study needs lattice sides and samplers")
+	}
+	say := func(format string, a ...any) {
+		if status != nil {
+			status(fmt.Sprintf(format, a...))
+		}
+	}
+	var out []CSDPoint
+	Lmin := set.Sides[0]
+	for _, L := range set.Sides {
+		Lmin = min(Lmin, L)
+	}
+	for _, L := range set.Sides {
+		model := phi4.Phi4{L: L, Beta: set.Beta}
+		if err := model.Validate(); err != nil {
+			return out, err
+		}
+		say("L=%d: generating %d fields (cluster hybrid)", L, set.Fields)
+		data := lattice.NewStack(0, L)
+		if _, err := phi4.MakeDataset(ctx, model, phi4.DatasetSettings{Algorithm: phi4.AlgCluster, Samples: set.Fields, Seed: set.Seed + uint64(L)},
+			func(f lattice.Field) error {
+				data.Data = append(data.Data, f.Data...)
+				data.N++
+				return nil
+			}, nil); err != nil {
+			return out, err
+		}
+		xi := lattice.PowerSpectrum(data, set.Workers).CorrelationLength()
+		binder := lattice.MomentsOf(lattice.Magnetizations(data), L).Binder()
+		base := CSDPoint{L: L, Xi: xi, Binder: binder}
+		for _, smp := range set.Samplers {
+			t0 := time.Now()
+			p := base
+			p.Sampler = smp
+			switch smp {
+			case "metropolis", "cluster", "hmc":
+				say("L=%d: τ of the %s sampler", L, smp)
+				r, err := phi4.MeasureTau(ctx, model, phi4.Algorithm(smp), phi4.TauSettings{Seed: set.Seed}, nil)
+				if err != nil {
+					return out, err
+				}
+				p.Tau, p.TauErr = r.AbsM.Tau, r.AbsM.TauErr
+				if !r.AbsM.Reliable() {
+					p.Note = "short run"
+				}
+			case "mala":
+				say("L=%d: τ of direct MALA", L)
+				steps := set.Steps * (L / Lmin) * (L / Lmin)
+				sub := lattice.Stack{N: min(8, data.N), L: L, Data: data.Data[:min(8, data.N)*L*L]}
+				a, e, _, err := DirectMALA(ctx, model, sub, 500, steps, set.Seed, set.Workers)
+				if err != nil {
+					return out, err
+				}
+				p.Tau, p.TauErr = a.Tau, a.TauErr
+				if e.Tau > a.Tau {
+					p.Tau, p.TauErr = e.Tau, e.TauErr
+				}
+				if !a.Reliable() || !e.Reliable() {
+					p.Note = "short run"
+				}
+			case "wcrg":
+				say("L=%d: WC-RG fit (score matching) on %d fields", L, data.N)
+				s := wcrg.DefaultSettings()
+				s.Seed, s.Workers = set.Seed, set.Workers
+				m, err := wcrg.Fit(ctx, data, s, wcrg.Provenance{File: fmt.Sprintf("phi4 L=%d β=%g", L, set.Beta)}, nil)
+				if err != nil {
+					return out, err
+				}
+				say("L=%d: relaxation of the conditional MALA chains", L)
+				rel, err := wcrg.ConditionalRelaxation(ctx, m, data, wcrg.RelaxSettings{Steps: set.Steps, Seed: set.Seed, Workers: set.Workers})
+				if err != nil {
+					return out, err
+				}
+				var v float64
+				for _, r := range rel {
+					p.Tau += r.Weight * r.Energy.Tau
+					v += r.Weight * r.Weight * r.Energy.TauErr * r.Energy.TauErr
+					if !r.Energy.Reliable() {
+						p.Note = "short run at some scale"
+					}
+				}
+				p.TauErr = math.Sqrt(v)
+				p.PerScale = rel
+			default:
+				return out, fmt.Errorf("experiment: unknown sampler %q (want metropolis, cluster, hmc, mala or wcrg)", smp)
+			}
+			p.Seconds = time.Since(t0).Seconds()
+			out = append(out, p)
+			if progress != nil {
+				progress(p)
+			}
+		}
+	}
+	return out, nil
+}
+
+// FitZ fits τ ∝ L^z for each sampler of a study.
+func FitZ(points []CSDPoint) map[string]PowerLaw {
+	bySampler := map[string][3][]float64{}
+	for _, p := range points {
+		v := bySampler[p.Sampler]
+		v[0], v[1], v[2] = append(v[0], float64(p.L)), append(v[1], p.Tau), append(v[2], p.TauErr)
+		bySampler[p.Sampler] = v
+	}
+	out := map[string]PowerLaw{}
+	for s, v := range bySampler {
+		if f, err := FitPowerLaw(v[0], v[1], v[2]); err == nil {
+			out[s] = f
+		}
+	}
+	return out
+}
