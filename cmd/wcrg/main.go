@@ -51,6 +51,7 @@ func commands() []*command {
 		benchCommand(),
 		generateCommand(),
 		tauCommand(),
+		csdCommand(),
 		fitCommand(),
 		sampleCommand(),
 		compareCommand(),
