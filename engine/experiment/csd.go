@@ -99,7 +99,7 @@ type CSDPoint struct {
 	Sampler  string
 	Tau      float64 // τ_int in full-field sweeps (MALA: steps; WC-RG: cost-weighted)
 	TauErr   float64
-	Seconds  float64 // wall time of the measurement
+	Seconds  float64                // wall time of the measurement
 	PerScale []wcrg.ScaleRelaxation `json:",omitempty"`
 	Note     string                 `json:",omitempty"`
 }
