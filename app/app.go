@@ -40,6 +40,7 @@ type App struct {
 	wavelets *waveletTab
 	estimate *estimateTab
 	generate *generateTab
+	csd      *csdTab
 
 	demo Demo // the built-in data; a Gaussian demo is made when it is empty
 }
@@ -77,11 +78,13 @@ func New(fa fyne.App) *App {
 	a.wavelets = newWaveletTab(a)
 	a.estimate = newEstimateTab(a)
 	a.generate = newGenerateTab(a)
+	a.csd = newCSDTab(a)
 	a.tabs = container.NewAppTabs(
 		container.NewTabItem("Data", a.data.content),
 		container.NewTabItem("Wavelets", a.wavelets.content),
 		container.NewTabItem("Estimate", a.estimate.content),
 		container.NewTabItem("Generate", a.generate.content),
+		container.NewTabItem("Slowing down", a.csd.content),
 	)
 	a.win.SetContent(container.NewBorder(nil, a.jobs.Bar, nil, nil, a.tabs))
 	a.win.SetMainMenu(a.mainMenu())

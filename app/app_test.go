@@ -3,6 +3,7 @@ package app
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2/test"
@@ -61,5 +62,26 @@ func TestDemoAndOpen(t *testing.T) {
 	}
 	if a.state.Data.Source != good {
 		t.Error("a failed load replaced the data")
+	}
+}
+
+// TestSlowingDownTab runs a one-point study from the tab's form and checks
+// that the plot and table fill in; a bad L is refused with an error.
+func TestSlowingDownTab(t *testing.T) {
+	a := newTestApp(t)
+	c := a.csd
+	c.sides.SetText("8,16")
+	c.fields.SetText("32")
+	c.samplers.SetSelected([]string{"cluster", "wcrg"})
+	c.start()
+	if err := a.jobs.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if c.plot.Figure() == nil || !strings.Contains(c.table.Text, "wcrg") || !strings.Contains(c.table.Text, "cluster") {
+		t.Errorf("after the study: figure %v, table %q", c.plot.Figure(), c.table.Text)
+	}
+	c.sides.SetText("12")
+	if _, err := c.settings(); err == nil {
+		t.Error("L = 12 accepted")
 	}
 }

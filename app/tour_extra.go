@@ -2,4 +2,6 @@ package app
 
 // extraTourSteps lists the tour steps of the tabs added after the first
 // four.
-func (a *App) extraTourSteps() []tourStep { return nil }
+func (a *App) extraTourSteps() []tourStep {
+	return []tourStep{{name: "slowing-down", tab: "Slowing down", act: func(a *App) { a.csd.start() }}}
+}

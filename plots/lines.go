@@ -21,6 +21,9 @@ type Series struct {
 	Dashed  bool // draw as a dashed line without markers (theory, fits)
 	NoLine  bool // markers only
 	Markers bool // markers on the line
+	// Color is 1 + the palette index to draw with; 0 uses the series'
+	// position (so that a fitted line can share its data's colour).
+	Color int
 }
 
 // Axes describes a line figure's axes.
@@ -99,7 +102,11 @@ func buildLinePlot(ax Axes, series []Series) *plot.Plot {
 		if len(pts) == 0 {
 			continue
 		}
-		col := plotutil.Color(i)
+		ci := i
+		if s.Color > 0 {
+			ci = s.Color - 1
+		}
+		col := plotutil.Color(ci)
 		var thumbs []plot.Thumbnailer
 		if !s.NoLine {
 			l, err := plotter.NewLine(pts)
@@ -117,7 +124,7 @@ func buildLinePlot(ax Axes, series []Series) *plot.Plot {
 			sc, err := plotter.NewScatter(pts)
 			if err == nil {
 				sc.Color = col
-				sc.Shape = plotutil.Shape(i)
+				sc.Shape = plotutil.Shape(ci)
 				sc.Radius = vg.Points(2.5)
 				p.Add(sc)
 				thumbs = append(thumbs, sc)

@@ -104,7 +104,7 @@ The quick preset (--quick) runs L = 8, 16, 32 with metropolis, cluster and wcrg.
 			}
 			sort.Strings(keys)
 			var series []plots.Series
-			for _, k := range keys {
+			for ki, k := range keys {
 				f := fits[k]
 				ft.add(k, f.Z, f.ZErr, f.Chi2, f.Points)
 				var x, y, ye []float64
@@ -113,10 +113,9 @@ The quick preset (--quick) runs L = 8, 16, 32 with metropolis, cluster and wcrg.
 						x, y, ye = append(x, float64(pt.L)), append(y, pt.Tau), append(ye, pt.TauErr)
 					}
 				}
-				series = append(series, plots.Series{Name: k, X: x, Y: y, Err: ye, Markers: true, NoLine: true})
+				series = append(series, plots.Series{Name: fmt.Sprintf("%s: z = %.2f ± %.2f", k, f.Z, f.ZErr), X: x, Y: y, Err: ye, NoLine: true, Color: ki + 1})
 				fx := []float64{x[0], x[len(x)-1]}
-				series = append(series, plots.Series{Name: fmt.Sprintf("%s: z = %.2f ± %.2f", k, f.Z, f.ZErr), X: fx,
-					Y: []float64{f.A * math.Pow(fx[0], f.Z), f.A * math.Pow(fx[1], f.Z)}, Dashed: true})
+				series = append(series, plots.Series{X: fx, Y: []float64{f.A * math.Pow(fx[0], f.Z), f.A * math.Pow(fx[1], f.Z)}, Dashed: true, Color: ki + 1})
 			}
 			result := map[string]any{"beta": *beta, "points": pts, "fits": fits}
 			if *out != "" {
