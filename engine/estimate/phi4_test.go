@@ -5,8 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
-	"time"
 	"testing"
+	"time"
 
 	"gonum.org/v1/gonum/mat"
 
