@@ -41,6 +41,7 @@ type App struct {
 	estimate *estimateTab
 	generate *generateTab
 	csd      *csdTab
+	ham      *hamiltonianTab
 
 	demo Demo // the built-in data; a Gaussian demo is made when it is empty
 }
@@ -79,11 +80,13 @@ func New(fa fyne.App) *App {
 	a.estimate = newEstimateTab(a)
 	a.generate = newGenerateTab(a)
 	a.csd = newCSDTab(a)
+	a.ham = newHamiltonianTab(a)
 	a.tabs = container.NewAppTabs(
 		container.NewTabItem("Data", a.data.content),
 		container.NewTabItem("Wavelets", a.wavelets.content),
 		container.NewTabItem("Estimate", a.estimate.content),
 		container.NewTabItem("Generate", a.generate.content),
+		container.NewTabItem("Hamiltonian", a.ham.content),
 		container.NewTabItem("Slowing down", a.csd.content),
 	)
 	a.win.SetContent(container.NewBorder(nil, a.jobs.Bar, nil, nil, a.tabs))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/wcrglab/wcrg/engine/fieldio"
 	"github.com/wcrglab/wcrg/engine/lattice"
+	"github.com/wcrglab/wcrg/widgets"
 )
 
 func newTestApp(t *testing.T) *App {
@@ -84,4 +85,39 @@ func TestSlowingDownTab(t *testing.T) {
 	if _, err := c.settings(); err == nil {
 		t.Error("L = 12 accepted")
 	}
+}
+
+// TestFitThenHamiltonian fits the demo data from the Estimate tab's
+// defaults and reconstructs H₀ in the Hamiltonian tab: four figures appear
+// and the summary reports the couplings with the φ⁴ reference.
+func TestFitThenHamiltonian(t *testing.T) {
+	a := newTestApp(t)
+	a.ham.start() // no model yet: refused without a job
+	if err := a.jobs.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	a.LoadDemo()
+	if err := a.jobs.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	a.estimate.start()
+	if err := a.jobs.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if a.state.Model == nil {
+		t.Fatal("no model after fitting")
+	}
+	a.ham.start()
+	if err := a.jobs.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range []*widgets.PlotView{a.ham.kernel, a.ham.profile, a.ham.v0, a.ham.potentials} {
+		if v.Figure() == nil {
+			t.Errorf("figure %d missing", i)
+		}
+	}
+	if !strings.Contains(a.ham.table.Text, "β estimate") || !strings.Contains(a.ham.table.Text, "φ⁴") {
+		t.Errorf("summary: %q", a.ham.table.Text)
+	}
+	t.Log(a.ham.table.Text)
 }

@@ -1,0 +1,181 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"math"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/wcrglab/wcrg/engine/wcrg"
+	"github.com/wcrglab/wcrg/plots"
+	"github.com/wcrglab/wcrg/widgets"
+)
+
+// hamiltonianTab reconstructs the microscopic Hamiltonian H₀ of the current
+// model (free energies by gradient regression, spec §5.2–5.4) and shows its
+// coupling kernel and scale potentials, each exportable.
+type hamiltonianTab struct {
+	a               *App
+	run, cancel     *widget.Button
+	status          *widget.Label
+	kernel, profile *widgets.PlotView
+	v0, potentials  *widgets.PlotView
+	table           *widget.Label
+	content         fyne.CanvasObject
+}
+
+func newHamiltonianTab(a *App) *hamiltonianTab {
+	t := &hamiltonianTab{a: a}
+	t.run = widget.NewButtonWithIcon("Reconstruct H₀", theme.MediaPlayIcon(), t.start)
+	t.run.Importance = widget.HighImportance
+	t.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { a.jobs.Cancel("hamiltonian") })
+	t.cancel.Disable()
+	t.status = widget.NewLabel("Fit a model in the Estimate tab (or open one), then reconstruct H₀ = ½φᵀKφ + Σ_j Σ_x V_j(φ_j(x)) from its conditional energies and free energies.")
+	t.status.Wrapping = fyne.TextWrapWord
+	t.kernel = widgets.NewPlotView(a.exportFigure)
+	t.profile = widgets.NewPlotView(a.exportFigure)
+	t.v0 = widgets.NewPlotView(a.exportFigure)
+	t.potentials = widgets.NewPlotView(a.exportFigure)
+	t.table = widget.NewLabel("")
+	t.table.TextStyle = fyne.TextStyle{Monospace: true}
+	left := container.NewBorder(container.NewVBox(container.NewHBox(t.run, t.cancel), t.status), nil, nil, nil, container.NewScroll(t.table))
+	grid := container.NewGridWithColumns(2, t.kernel, t.profile, t.v0, t.potentials)
+	split := container.NewHSplit(left, grid)
+	split.Offset = 0.3
+	t.content = split
+	return t
+}
+
+func (t *hamiltonianTab) start() {
+	m, data := t.a.state.Model, t.a.state.Data
+	if m == nil {
+		t.a.showError(fmt.Errorf("no model: fit one in the Estimate tab first"))
+		return
+	}
+	if data == nil || data.Stack.L != m.L || data.Stack.N < 2 {
+		t.a.showError(fmt.Errorf("the free energies need the model's training data (%d×%d fields) loaded in the Data tab", m.L, m.L))
+		return
+	}
+	beta := 0.0
+	if data.Kind == "phi4" {
+		beta = data.Beta
+	}
+	t.run.Disable()
+	t.cancel.Enable()
+	t.a.jobs.Start("hamiltonian", "Reconstruct H₀", func(ctx context.Context, report func(Progress)) (func(), error) {
+		defer fyne.Do(func() { t.run.Enable(); t.cancel.Disable() })
+		free, err := wcrg.FitFreeEnergies(ctx, m, data.Stack, wcrg.FreeSettings{}, func(level int) {
+			report(Progress{Fraction: float64(m.Levels-level+1) / float64(m.Levels+1), Text: fmt.Sprintf("free energy of scale %d fitted", level)})
+		})
+		if err != nil {
+			return nil, err
+		}
+		h, err := wcrg.BuildHamiltonian(m, free, data.Stack)
+		if err != nil {
+			return nil, err
+		}
+		figs := hamiltonianFigures(h, beta)
+		imgs := make([]image.Image, len(figs))
+		for i, f := range figs {
+			imgs[i] = widgets.RenderFigure(f)
+		}
+		text := hamiltonianSummary(h, beta)
+		return func() {
+			views := []*widgets.PlotView{t.kernel, t.profile, t.v0, t.potentials}
+			for i, v := range views {
+				v.SetFigure(figs[i], imgs[i])
+			}
+			t.table.SetText(text)
+			t.status.SetText("H₀ reconstructed. Export any figure with its button.")
+		}, nil
+	})
+}
+
+// hamiltonianFigures returns the kernel image, its Fourier profile, V_0 in
+// data units and all V_j (standardized), with the φ⁴ terms overlaid when β
+// is known (β > 0).
+func hamiltonianFigures(h *wcrg.Hamiltonian, beta float64) []*plots.Figure {
+	L := h.L
+	raw := make([]float64, len(h.Kernel))
+	for i, v := range h.Kernel {
+		raw[i] = v / (h.Scale * h.Scale)
+	}
+	kernel := plots.KernelFigure("Coupling kernel K(s), data units", raw, L, min(4, L/2))
+	kernel.Name = "kernel"
+	prof := plots.KernelProfile("K̂(k₁, 0) reconstructed", raw, L)
+	prof.Markers = true
+	series := []plots.Series{prof}
+	if beta > 0 {
+		th := plots.Series{Name: fmt.Sprintf("φ⁴: β(2 − 2cos k), β = %g", beta), Dashed: true}
+		for _, k := range prof.X {
+			th.X, th.Y = append(th.X, k), append(th.Y, beta*(2-2*math.Cos(k)))
+		}
+		series = append(series, th)
+	}
+	profile := plots.LineFigure(plots.Axes{Title: "Kernel in Fourier space along k₁", X: "k₁", Y: "K̂(k)"}, series...)
+	profile.Name = "kernel_profile"
+
+	p0 := h.Potentials[0]
+	v00 := h.RawPotential(0, 0)
+	v0 := plots.Series{Name: "V_0 reconstructed"}
+	for k, x := range p0.Grid {
+		v0.X, v0.Y = append(v0.X, h.Mean+h.Scale*x), append(v0.Y, p0.V[k]-v00)
+	}
+	vs := []plots.Series{v0}
+	if beta > 0 {
+		ex := plots.Series{Name: fmt.Sprintf("φ⁴: t⁴ − (1+2β)t², β = %g", beta), Dashed: true}
+		for _, x := range v0.X {
+			ex.X, ex.Y = append(ex.X, x), append(ex.Y, x*x*x*x-(1+2*beta)*x*x)
+		}
+		vs = append(vs, ex)
+	}
+	v0fig := plots.LineFigure(plots.Axes{Title: "Microscopic potential V_0 (data units)", X: "φ", Y: "V_0(φ) − V_0(0)"}, vs...)
+	v0fig.Name = "v0"
+
+	var all []plots.Series
+	for _, p := range h.Potentials {
+		s := plots.Series{Name: fmt.Sprintf("V_%d (%d×%d)", p.Level, L>>p.Level, L>>p.Level), Dashed: p.Level > 0}
+		for k, x := range p.Grid {
+			v := p.V[k]
+			if p.Level > 0 {
+				v -= p.Moved[1]*x + p.Moved[2]
+			}
+			s.X, s.Y = append(s.X, x), append(s.Y, v)
+		}
+		all = append(all, s)
+	}
+	pot := plots.LineFigure(plots.Axes{Title: "Scale potentials V_j (standardized; j ≥ 1 minus their quadratic)", X: "t", Y: "V_j(t)"}, all...)
+	pot.Name = "potentials"
+	return []*plots.Figure{kernel, profile, v0fig, pot}
+}
+
+func hamiltonianSummary(h *wcrg.Hamiltonian, beta float64) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Couplings K(s), data units (zero-mass gauge)\n")
+	for _, c := range []struct {
+		name   string
+		s1, s2 int
+		phi4   float64
+	}{{"K(0)", 0, 0, 4}, {"K(e1)", 1, 0, -1}, {"K(e2)", 0, 1, -1}, {"K(e1+e2)", 1, 1, 0}, {"K(2e1)", 2, 0, 0}} {
+		fmt.Fprintf(&b, "%-9s %10.4f", c.name, h.RawKernelAt(c.s1, c.s2))
+		if beta > 0 {
+			fmt.Fprintf(&b, "   φ⁴: %7.4f", c.phi4*beta)
+		}
+		b.WriteByte('\n')
+	}
+	fmt.Fprintf(&b, "\nβ estimate −K(e1) = %.4f", -h.RawKernelAt(1, 0))
+	if beta > 0 {
+		fmt.Fprintf(&b, " (data: β = %g)", beta)
+	}
+	fmt.Fprintf(&b, "\nnon-invariance %.2g\n\nScale potentials: deviation from a quadratic\n", h.NonInvariance)
+	for _, p := range h.Potentials[1:] {
+		fmt.Fprintf(&b, "V_%d: %.3g (%.0f %% of V_0's depth %.3g)\n", p.Level, p.MaxDev, 100*p.MaxDev/h.Depth, h.Depth)
+	}
+	return b.String()
+}
