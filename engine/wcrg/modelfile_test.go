@@ -1,0 +1,63 @@
+package wcrg
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestBadModelFiles: corrupt or mismatched model files are refused by Load
+// with an error that names the file and the problem.
+func TestBadModelFiles(t *testing.T) {
+	data := freeField(t, 64, 8, 0.5, 1)
+	m, err := Fit(context.Background(), data, DefaultSettings(), Provenance{File: "g"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := m.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Compact the document so that the replacements below match.
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, js); err != nil {
+		t.Fatal(err)
+	}
+	good := buf.String()
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name, text, want string
+	}{
+		{"empty", "", "not a WCRG Lab model file"},
+		{"truncated", good[:len(good)/2], "not a WCRG Lab model file"},
+		{"not json", "hello", "not a WCRG Lab model file"},
+		{"unknown field", strings.Replace(good, `"schema"`, `"colour":1,"schema"`, 1), "unknown field"},
+		{"wrong schema", strings.Replace(good, SchemaName, "other/model", 1), "schema"},
+		{"future version", strings.Replace(good, `"version":1`, `"version":99`, 1), "version 99"},
+		{"bad levels", strings.Replace(good, `"levels":3`, `"levels":9`, 1), "levels"},
+		{"bad scale", strings.Replace(good, `"scale":`, `"scale":-1,"x":`, 1), ""},
+		{"bad wavelet", strings.Replace(good, `"wavelet":"db4"`, `"wavelet":"db99"`, 1), "db99"},
+		{"nan theta", strings.Replace(good, `"theta":[`, `"theta":["NaN",`, 1), "not a WCRG Lab model file"},
+		{"short theta", strings.Replace(good, `"theta":[`, `"theta":[0,`, 1), "parameters"},
+	} {
+		path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".json")
+		if err := os.WriteFile(path, []byte(c.text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Load(path)
+		if err == nil {
+			t.Errorf("%s: accepted", c.name)
+			continue
+		}
+		if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %q does not name the file and %q", c.name, err, c.want)
+		}
+	}
+	if _, err := Load(filepath.Join(dir, "missing.json")); err == nil || !strings.Contains(err.Error(), "missing.json") {
+		t.Errorf("missing file: %v", err)
+	}
+}
