@@ -242,7 +242,11 @@ func MaximumLikelihood(ctx context.Context, m *energy.Model, s *Samples, set MLS
 	var window []winStat
 	res := &MLResult{}
 	diffs := make([]float64, B*np)
-	minIter := (3*n + B - 1) / B
+	// Convergence is declared only after every chain has been advanced
+	// about three times on average, or after half the iteration budget when
+	// n is so large that this would exceed it (the warm-up has already moved
+	// every chain Warmup steps off its data point).
+	minIter := min((3*n+B-1)/B, set.Iterations/2)
 	avg := make([]float64, np)
 	averaged := 0
 	descending := true
