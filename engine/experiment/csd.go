@@ -131,13 +131,8 @@ func RunCSD(ctx context.Context, set CSDSettings, progress func(CSDPoint), statu
 			return out, err
 		}
 		say("L=%d: generating %d fields (cluster hybrid)", L, set.Fields)
-		data := lattice.NewStack(0, L)
-		if _, err := phi4.MakeDataset(ctx, model, phi4.DatasetSettings{Algorithm: phi4.AlgCluster, Samples: set.Fields, Seed: set.Seed + uint64(L)},
-			func(f lattice.Field) error {
-				data.Data = append(data.Data, f.Data...)
-				data.N++
-				return nil
-			}, nil); err != nil {
+		data, _, err := phi4.MakeStack(ctx, model, phi4.DatasetSettings{Algorithm: phi4.AlgCluster, Samples: set.Fields, Seed: set.Seed + uint64(L)}, nil)
+		if err != nil {
 			return out, err
 		}
 		xi := lattice.PowerSpectrum(data, set.Workers).CorrelationLength()

@@ -294,3 +294,14 @@ func MakeDataset(ctx context.Context, m Model, s DatasetSettings, sink func(latt
 
 // errStop ends a chain once the quota is full.
 var errStop = errors.New("phi4: dataset complete")
+
+// MakeStack is MakeDataset collecting the fields in memory.
+func MakeStack(ctx context.Context, m Model, s DatasetSettings, progress func(DatasetProgress)) (lattice.Stack, DatasetReport, error) {
+	st := lattice.NewStack(0, m.Side())
+	rep, err := MakeDataset(ctx, m, s, func(f lattice.Field) error {
+		st.Data = append(st.Data, f.Data...)
+		st.N++
+		return nil
+	}, progress)
+	return st, rep, err
+}

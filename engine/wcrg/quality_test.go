@@ -17,14 +17,8 @@ import (
 // per sample).
 func phi4Stack(t *testing.T, L int, beta float64, n int, seed uint64) lattice.Stack {
 	t.Helper()
-	st := lattice.NewStack(0, L)
-	_, err := phi4.MakeDataset(context.Background(), phi4.Phi4{L: L, Beta: beta},
-		phi4.DatasetSettings{Algorithm: phi4.AlgCluster, Samples: n, Seed: seed},
-		func(f lattice.Field) error {
-			st.Data = append(st.Data, f.Data...)
-			st.N++
-			return nil
-		}, nil)
+	st, _, err := phi4.MakeStack(context.Background(), phi4.Phi4{L: L, Beta: beta},
+		phi4.DatasetSettings{Algorithm: phi4.AlgCluster, Samples: n, Seed: seed}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
