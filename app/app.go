@@ -119,6 +119,9 @@ func (a *App) mainMenu() *fyne.MainMenu {
 		fyne.NewMenuItem("Open data…", a.openDataDialog),
 		a.recentMenu(),
 		fyne.NewMenuItem("Load demo data", a.LoadDemo),
+		fyne.NewMenuItemSeparator(),
+		fyne.NewMenuItem("Open model…", a.openModelDialog),
+		fyne.NewMenuItem("Save model…", a.saveModelDialog),
 	)
 	help := fyne.NewMenu("Help", fyne.NewMenuItem("About WCRG Lab", a.showAbout))
 	return fyne.NewMainMenu(file, help)

@@ -121,3 +121,38 @@ func TestFitThenHamiltonian(t *testing.T) {
 	}
 	t.Log(a.ham.table.Text)
 }
+
+// TestModelSaveOpen: a fitted model saved from the app reloads with the
+// same parameters; a broken model file is refused and the model kept.
+func TestModelSaveOpen(t *testing.T) {
+	a := newTestApp(t)
+	a.LoadDemo()
+	a.jobs.Wait()
+	a.estimate.start()
+	if err := a.jobs.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "m.json")
+	a.SaveModel(path)
+	if err := a.jobs.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	before := a.state.Model
+	a.state.SetModel(nil, "")
+	a.LoadModel(path)
+	if err := a.jobs.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if m := a.state.Model; m == nil || m.NumParams() != before.NumParams() || a.state.ModelPath != path {
+		t.Fatalf("reloaded model %v", m)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	os.WriteFile(bad, []byte("{}"), 0o644)
+	a.LoadModel(bad)
+	if err := a.jobs.Wait(); err == nil {
+		t.Error("broken model accepted")
+	}
+	if a.state.ModelPath != path {
+		t.Error("a failed load replaced the model")
+	}
+}
