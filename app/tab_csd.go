@@ -40,6 +40,7 @@ type csdTab struct {
 	sides    *widget.Entry
 	fields   *widget.Entry
 	samplers *widget.CheckGroup
+	theory   *widget.Check
 	run      *widget.Button
 	cancel   *widget.Button
 	status   *widget.Label
@@ -54,6 +55,8 @@ func newCSDTab(a *App) *csdTab {
 	t.beta.SetText("0.68")
 	t.sides = widget.NewEntry()
 	t.fields = intEntry(300, 16, 100000)
+	t.theory = widget.NewCheck("Gaussian-theory overlay (κ of the direct and conditional precisions, m = 1/ξ)", nil)
+	t.theory.SetChecked(true)
 	t.samplers = widget.NewCheckGroup([]string{"metropolis", "cluster", "hmc", "mala", "wcrg"}, nil)
 	var names []string
 	for _, p := range csdPresets {
@@ -75,6 +78,7 @@ func newCSDTab(a *App) *csdTab {
 		widget.NewFormItem("Lattice sides L", t.sides),
 		widget.NewFormItem("Fields per point", t.fields),
 		widget.NewFormItem("Samplers", t.samplers),
+		widget.NewFormItem("", t.theory),
 	)
 	t.run = widget.NewButtonWithIcon("Run study", theme.MediaPlayIcon(), t.start)
 	t.run.Importance = widget.HighImportance
@@ -115,6 +119,7 @@ func (t *csdTab) settings() (experiment.CSDSettings, error) {
 		return set, fmt.Errorf("choose at least one sampler")
 	}
 	set.Seed = 1
+	set.Theory = t.theory.Checked
 	return set, nil
 }
 

@@ -28,6 +28,9 @@ for each sampler the integrated autocorrelation time in full-field sweeps:
   wcrg                      a WC-RG fit (score matching) of the fields, then at every
                             scale j the τ_int of Ē_j along conditional MALA chains at
                             fixed data φ_j; reported cost-weighted, Σ_j (d̄_j/L²) τ_j
+  theory-direct, theory-wcrg (with --theory) the Gaussian-theory condition numbers
+                            of spec §7.3 for a free field with m = 1/ξ: the direct
+                            precision's κ, and the largest conditional κ over scales
 Fits τ ∝ L^z per sampler. With --out, writes csd.csv, csd.json and the log–log
 figure csd.png/.svg/.pdf (one series per sampler, fitted lines with z).
 The quick preset (--quick) runs L = 8, 16, 32 with metropolis, cluster and wcrg.`,
@@ -39,6 +42,7 @@ The quick preset (--quick) runs L = 8, 16, 32 with metropolis, cluster and wcrg.
 		fields := fs.Int("fields", 500, "training fields per point for the WC-RG fit")
 		steps := fs.Int("steps", 4000, "recorded MALA steps per chain (direct MALA: × (L/L_min)²)")
 		seed := fs.Uint64("seed", 1, "random seed")
+		theory := fs.Bool("theory", true, "add the Gaussian-theory condition numbers (direct and conditional) for m = 1/ξ")
 		quick := fs.Bool("quick", false, "the live-demo preset: L = 8,16,32, samplers metropolis,cluster,wcrg, 300 fields")
 		out := fs.String("out", "", "directory for csd.csv, csd.json and the figure (optional)")
 		return func(ctx context.Context, e *env, args []string) error {
@@ -78,7 +82,7 @@ The quick preset (--quick) runs L = 8, 16, 32 with metropolis, cluster and wcrg.
 			p := e.progress()
 			t := &table{title: fmt.Sprintf("φ⁴ at β = %g: autocorrelation time in full-field sweeps", *beta),
 				header: []string{"L", "ξ", "Binder U", "sampler", "τ", "± error", "seconds", "note"}}
-			pts, err := experiment.RunCSD(ctx, experiment.CSDSettings{Beta: *beta, Sides: sides, Samplers: names, Fields: *fields, Steps: *steps, Seed: *seed},
+			pts, err := experiment.RunCSD(ctx, experiment.CSDSettings{Beta: *beta, Sides: sides, Samplers: names, Fields: *fields, Steps: *steps, Seed: *seed, Theory: *theory},
 				func(pt experiment.CSDPoint) {
 					p.update(true, "L=%d %s: τ = %.3g ± %.2g (ξ = %.3g)", pt.L, pt.Sampler, pt.Tau, pt.TauErr, pt.Xi)
 				},

@@ -6,10 +6,12 @@ import (
 	"math"
 	"time"
 
+	"github.com/wcrglab/wcrg/engine/gaussfield"
 	"github.com/wcrglab/wcrg/engine/lattice"
 	"github.com/wcrglab/wcrg/engine/mcmc"
 	"github.com/wcrglab/wcrg/engine/parallel"
 	"github.com/wcrglab/wcrg/engine/phi4"
+	"github.com/wcrglab/wcrg/engine/wavelet"
 	"github.com/wcrglab/wcrg/engine/wcrg"
 )
 
@@ -88,6 +90,12 @@ type CSDSettings struct {
 	Steps   int
 	Seed    uint64
 	Workers int
+	// Theory adds, at every L, the Gaussian-theory predictions of spec §7.3
+	// for a free field with the measured correlation length (m = 1/ξ): the
+	// condition number of the direct precision ("theory-direct", the MALA
+	// steps per e-fold of the slowest mode) and the largest over the scales
+	// of the conditional precisions ("theory-wcrg", db4).
+	Theory bool
 }
 
 // CSDPoint is one lattice side of a study.
@@ -138,6 +146,28 @@ func RunCSD(ctx context.Context, set CSDSettings, progress func(CSDPoint), statu
 		xi := lattice.PowerSpectrum(data, set.Workers).CorrelationLength()
 		binder := lattice.MomentsOf(lattice.Magnetizations(data), L).Binder()
 		base := CSDPoint{L: L, Xi: xi, Binder: binder}
+		if set.Theory && xi > 0 {
+			m2 := 1 / (xi * xi)
+			p := base
+			p.Sampler, p.Tau, p.Note = "theory-direct", DirectCondition(L, m2), "κ of −Δ + m², m = 1/ξ"
+			out = append(out, p)
+			if progress != nil {
+				progress(p)
+			}
+			b, _ := wavelet.New("db4")
+			ks, err := ConditionalConditions(b, L, wavelet.MaxLevels(L)-1, gaussfield.FreeField(math.Sqrt(m2)))
+			if err != nil {
+				return out, err
+			}
+			p.Sampler, p.Tau, p.Note = "theory-wcrg", 0, "max over scales of κ of the conditional precision (db4)"
+			for _, k := range ks {
+				p.Tau = math.Max(p.Tau, k)
+			}
+			out = append(out, p)
+			if progress != nil {
+				progress(p)
+			}
+		}
 		for _, smp := range set.Samplers {
 			t0 := time.Now()
 			p := base

@@ -17,7 +17,7 @@ func TestCSDSmall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("long study")
 	}
-	pts, err := RunCSD(context.Background(), CSDSettings{Beta: 0.68, Sides: []int{8, 16, 32}, Samplers: []string{"mala", "wcrg"}, Fields: 300, Steps: 2000, Seed: 1}, nil, nil)
+	pts, err := RunCSD(context.Background(), CSDSettings{Beta: 0.68, Sides: []int{8, 16, 32}, Samplers: []string{"mala", "wcrg"}, Fields: 300, Steps: 2000, Seed: 1, Theory: true}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,6 +42,13 @@ func TestCSDSmall(t *testing.T) {
 	}
 	if m, w := z["mala"], z["wcrg"]; m.Z-w.Z+2*math.Hypot(m.ZErr, w.ZErr) < 1 {
 		t.Errorf("WC-RG z = %.2f ± %.2f is not at least 1 below direct MALA's %.2f ± %.2f", w.Z, w.ZErr, m.Z, m.ZErr)
+	}
+	// Gaussian theory (spec §7.3) with m = 1/ξ and ξ ∝ L: κ_direct ≈ 8ξ² grows
+	// like L², the conditional κ stays O(1) (≈ 8 for db4).
+	td, tw := z["theory-direct"], z["theory-wcrg"]
+	t.Logf("Gaussian theory: direct κ z = %.2f, conditional κ z = %.2f", td.Z, tw.Z)
+	if td.Z < 1.5 || tw.Z > 0.4 {
+		t.Errorf("Gaussian theory exponents: direct %.2f (want ≈ 2), conditional %.2f (want ≈ 0)", td.Z, tw.Z)
 	}
 	if !(wcrgL32 < malaL32) {
 		t.Errorf("at L = 32 WC-RG τ %.2f is not below direct MALA's %.2f", wcrgL32, malaL32)
