@@ -183,7 +183,7 @@ func csdFigure(beta float64, pts []experiment.CSDPoint) *plots.Figure {
 		}
 		series = append(series, plots.Series{Name: name, X: x, Y: y, Err: e, NoLine: true, Color: ki + 1})
 	}
-	fig := plots.LineFigure(plots.Axes{Title: fmt.Sprintf("Critical slowing down, φ⁴ at β = %g", beta), X: "L", Y: "τ [full-field sweeps]", LogX: true, LogY: true}, series...)
+	fig := plots.LineFigure(plots.Axes{Title: fmt.Sprintf("Critical slowing down, φ⁴ at β = %g", beta), X: "L", Y: "τ [full-field sweeps]  (theory: condition number κ)", LogX: true, LogY: true}, series...)
 	fig.Name = "csd"
 	return fig
 }

@@ -123,7 +123,7 @@ The quick preset (--quick) runs L = 8, 16, 32 with metropolis, cluster and wcrg.
 			}
 			result := map[string]any{"beta": *beta, "points": pts, "fits": fits}
 			if *out != "" {
-				fig := plots.LineFigure(plots.Axes{Title: fmt.Sprintf("Critical slowing down, φ⁴ at β = %g", *beta), X: "L", Y: "τ [full-field sweeps]", LogX: true, LogY: true}, series...)
+				fig := plots.LineFigure(plots.Axes{Title: fmt.Sprintf("Critical slowing down, φ⁴ at β = %g", *beta), X: "L", Y: "τ [full-field sweeps]  (theory: condition number κ)", LogX: true, LogY: true}, series...)
 				fig.Name = "csd"
 				for _, ext := range []string{"png", "svg", "pdf"} {
 					if err := fig.Save(filepath.Join(*out, "csd."+ext)); err != nil {
