@@ -118,6 +118,7 @@ func (a *App) mainMenu() *fyne.MainMenu {
 	file := fyne.NewMenu("File",
 		fyne.NewMenuItem("Open data…", a.openDataDialog),
 		a.recentMenu(),
+		fyne.NewMenuItem("Generate data…", a.generateDataDialog),
 		fyne.NewMenuItem("Load demo data", a.LoadDemo),
 		fyne.NewMenuItemSeparator(),
 		fyne.NewMenuItem("Open model…", a.openModelDialog),

@@ -156,3 +156,34 @@ func TestModelSaveOpen(t *testing.T) {
 		t.Error("a failed load replaced the model")
 	}
 }
+
+// TestGenerateData: the Generate data form makes a φ⁴ data set in a job
+// and records τ_int in the data set's notes; a bad β is refused.
+func TestGenerateData(t *testing.T) {
+	a := newTestApp(t)
+	f := newGenDataForm()
+	f.L.SetSelected("8")
+	f.n.SetText("20")
+	a.GenerateData(f)
+	if err := a.jobs.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	d := a.state.Data
+	if d == nil || d.Stack.N != 20 || d.Stack.L != 8 || d.Kind != "phi4" || !strings.Contains(strings.Join(d.Notes, " "), "τ_int") {
+		t.Fatalf("generated data %+v", d)
+	}
+	f.beta.SetText("-1")
+	if _, _, _, err := f.settings(); err == nil {
+		t.Error("β = −1 accepted")
+	}
+	f.model.SetSelected("Gaussian free field")
+	f.beta.SetText("0.68")
+	f.sampler.SetSelected("metropolis")
+	a.GenerateData(f)
+	if err := a.jobs.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if a.state.Data.Kind != "gaussian" {
+		t.Errorf("kind %q", a.state.Data.Kind)
+	}
+}

@@ -56,6 +56,12 @@ type Jobs struct {
 	running []*job // in start order
 	lastErr error
 	ticker  chan struct{}
+
+	// uiMu serializes the status bar's widget updates. In the app they all
+	// run on the UI goroutine and it is never contended; under Fyne's test
+	// driver fyne.Do runs on the calling goroutine, and the ticker and a
+	// finishing job would otherwise update the same label concurrently.
+	uiMu sync.Mutex
 }
 
 // NewJobs returns a job runner that shows errors as dialogs on win.
@@ -203,6 +209,8 @@ func (j *Jobs) refresh() {
 	if others > 0 {
 		text += fmt.Sprintf("  (+%d more)", others)
 	}
+	j.uiMu.Lock()
+	defer j.uiMu.Unlock()
 	if j.label.Text != text {
 		j.label.SetText(text)
 	}
@@ -220,17 +228,22 @@ func (j *Jobs) refresh() {
 }
 
 func (j *Jobs) finish(jb *job, apply func(), err error, cancelled bool) {
+	setLabel := func(s string) {
+		j.uiMu.Lock()
+		j.label.SetText(s)
+		j.uiMu.Unlock()
+	}
 	switch {
 	case cancelled:
-		j.label.SetText(jb.name + ": cancelled; previous results kept")
+		setLabel(jb.name + ": cancelled; previous results kept")
 	case err != nil:
-		j.label.SetText(jb.name + ": failed")
+		setLabel(jb.name + ": failed")
 		dialog.ShowError(fmt.Errorf("%s: %w", jb.name, err), j.win)
 	default:
 		if apply != nil {
 			apply()
 		}
-		j.label.SetText(jb.name + ": done")
+		setLabel(jb.name + ": done")
 	}
 	j.mu.Lock()
 	for i, r := range j.running {
@@ -250,13 +263,16 @@ func (j *Jobs) finish(jb *job, apply func(), err error, cancelled bool) {
 		j.ticker = nil
 	}
 	j.mu.Unlock()
-	close(jb.done)
 	if idle {
+		j.uiMu.Lock()
 		j.infbar.Stop()
 		j.infbar.Hide()
 		j.bar.Hide()
 		j.cancelB.Disable()
-	} else {
+		j.uiMu.Unlock()
+	}
+	close(jb.done)
+	if !idle {
 		j.refresh()
 	}
 }
