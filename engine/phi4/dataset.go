@@ -64,6 +64,12 @@ func (s DatasetSettings) Validate() error {
 	default:
 		return fmt.Errorf("phi4: unknown sampler %q (want one of %v)", string(s.Algorithm), Algorithms())
 	}
+	return s.validateRun()
+}
+
+// validateRun checks everything but the algorithm, which MakeChainDataset
+// takes from its Ensemble.
+func (s DatasetSettings) validateRun() error {
 	if s.Samples < 1 {
 		return fmt.Errorf("phi4: number of samples %d < 1", s.Samples)
 	}
@@ -127,23 +133,60 @@ func MakeDataset(ctx context.Context, m Model, s DatasetSettings, sink func(latt
 	if err := s.Validate(); err != nil {
 		return DatasetReport{}, err
 	}
+	return MakeChainDataset(ctx, ModelEnsemble(m, s.Algorithm), s, sink, progress)
+}
+
+// Ensemble describes a lattice model and one of its samplers to the generic
+// drivers MakeChainDataset and MeasureChainTau.
+type Ensemble struct {
+	Name string // sampler name in reports ("metropolis", "wolff", …)
+	L    int    // lattice side
+	// Energy returns the energy of a field (its per-site value is the second
+	// observable of the τ_int analysis).
+	Energy func(phi []float64) float64
+	// NewChain returns a sampler with the given seed running on one core.
+	NewChain func(seed uint64) (Chain, error)
+	// Start fills a chain's initial field from the given seed.
+	Start func(f lattice.Field, seed uint64) error
+}
+
+// ModelEnsemble is the Ensemble of the φ⁴-family model m sampled by alg,
+// starting hot.
+func ModelEnsemble(m Model, alg Algorithm) Ensemble {
+	return Ensemble{
+		Name:   string(alg),
+		L:      m.Side(),
+		Energy: m.Energy,
+		NewChain: func(seed uint64) (Chain, error) {
+			return NewSampler(alg, m, seed, 1)
+		},
+		Start: func(f lattice.Field, seed uint64) error { return InitField(f, m, Hot, seed) },
+	}
+}
+
+// MakeChainDataset is MakeDataset for any Ensemble; s.Algorithm is ignored
+// (the report names ens.Name).
+func MakeChainDataset(ctx context.Context, ens Ensemble, s DatasetSettings, sink func(lattice.Field) error, progress func(DatasetProgress)) (DatasetReport, error) {
+	if err := s.validateRun(); err != nil {
+		return DatasetReport{}, err
+	}
 	s = s.withDefaults()
 	if s.Chains > s.Samples {
 		s.Chains = s.Samples
 	}
 	start := time.Now()
-	rep := DatasetReport{Algorithm: s.Algorithm, Chains: s.Chains, Seed: s.Seed, Thermalize: s.Thermalize}
-	L := m.Side()
-	samplers := make([]Sampler, s.Chains)
+	rep := DatasetReport{Algorithm: Algorithm(ens.Name), Chains: s.Chains, Seed: s.Seed, Thermalize: s.Thermalize}
+	L := ens.L
+	samplers := make([]Chain, s.Chains)
 	fields := make([]lattice.Field, s.Chains)
 	for c := range samplers {
-		smp, err := NewSampler(s.Algorithm, m, s.Seed+uint64(c), 1)
+		smp, err := ens.NewChain(s.Seed + uint64(c))
 		if err != nil {
 			return rep, err
 		}
 		samplers[c] = smp
 		fields[c] = lattice.NewField(L)
-		if err := InitField(fields[c], m, Hot, s.Seed+uint64(c)+1<<32); err != nil {
+		if err := ens.Start(fields[c], s.Seed+uint64(c)+1<<32); err != nil {
 			return rep, err
 		}
 	}
@@ -211,7 +254,7 @@ func MakeDataset(ctx context.Context, m Model, s DatasetSettings, sink func(latt
 				ener[c] = ener[c][:0]
 				return samplers[c].Run(ctx, fields[c], n, func(p Progress, f lattice.Field) error {
 					absM[c] = append(absM[c], math.Abs(lattice.Magnetization(f)))
-					ener[c] = append(ener[c], m.Energy(f.Data)/float64(L*L))
+					ener[c] = append(ener[c], ens.Energy(f.Data)/float64(L*L))
 					mu.Lock()
 					done++
 					d := done

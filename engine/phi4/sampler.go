@@ -17,8 +17,15 @@ import (
 //
 // A sampler is not safe for concurrent use; it parallelizes internally.
 type Sampler interface {
+	Chain
 	// Model returns the model the sampler draws from.
 	Model() Model
+}
+
+// Chain is the part of a Sampler that the generic drivers (MakeChainDataset,
+// MeasureChainTau) use, so that samplers of other lattice models, such as
+// the Ising samplers of package ising, run through the same code.
+type Chain interface {
 	// Thermalize performs sweeps sweeps on f while adapting the sampler's
 	// step size (and cluster count) to its target, then freezes the tuned
 	// values. It calls observe, if not nil, after every sweep.

@@ -71,21 +71,30 @@ type TauMeasurement struct {
 // τ_int. progress, if not nil, receives the fraction done of the current
 // run length and a status line.
 func MeasureTau(ctx context.Context, m Model, alg Algorithm, s TauSettings, progress func(frac float64, status string)) (TauMeasurement, error) {
+	if _, err := NewSampler(alg, m, 0, 1); err != nil {
+		return TauMeasurement{}, err
+	}
+	return MeasureChainTau(ctx, ModelEnsemble(m, alg), s, progress)
+}
+
+// MeasureChainTau is MeasureTau for any Ensemble.
+func MeasureChainTau(ctx context.Context, ens Ensemble, s TauSettings, progress func(frac float64, status string)) (TauMeasurement, error) {
 	s = s.withDefaults()
 	if s.Chains < 1 || s.Thermalize < 0 || s.Sweeps < 1 || s.MaxSweeps < s.Sweeps || !(s.RunInTau > 0) {
 		return TauMeasurement{}, fmt.Errorf("phi4: invalid τ settings %+v", s)
 	}
-	L := m.Side()
-	res := TauMeasurement{Algorithm: alg, L: L, Chains: s.Chains}
-	samplers := make([]Sampler, s.Chains)
+	L := ens.L
+	alg := ens.Name
+	res := TauMeasurement{Algorithm: Algorithm(alg), L: L, Chains: s.Chains}
+	samplers := make([]Chain, s.Chains)
 	fields := make([]lattice.Field, s.Chains)
 	for c := range samplers {
-		smp, err := NewSampler(alg, m, s.Seed+uint64(c), 1)
+		smp, err := ens.NewChain(s.Seed + uint64(c))
 		if err != nil {
 			return res, err
 		}
 		samplers[c], fields[c] = smp, lattice.NewField(L)
-		if err := InitField(fields[c], m, Hot, s.Seed+uint64(c)+1<<32); err != nil {
+		if err := ens.Start(fields[c], s.Seed+uint64(c)+1<<32); err != nil {
 			return res, err
 		}
 	}
@@ -125,7 +134,7 @@ func MeasureTau(ctx context.Context, m Model, alg Algorithm, s TauSettings, prog
 			need := n - len(absM[c])
 			return samplers[c].Run(ctx, fields[c], need, func(p Progress, f lattice.Field) error {
 				absM[c] = append(absM[c], math.Abs(lattice.Magnetization(f)))
-				ener[c] = append(ener[c], m.Energy(f.Data)/float64(L*L))
+				ener[c] = append(ener[c], ens.Energy(f.Data)/float64(L*L))
 				if p.Sweep%64 == 0 {
 					say(c, float64(len(absM[c]))/float64(n), "%s L=%d: %d sweeps per chain", alg, L, n)
 				}
