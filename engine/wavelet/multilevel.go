@@ -191,18 +191,7 @@ func EstimateGamma(b Basis, s lattice.Stack, J, workers int) ([]float64, error) 
 	gamma := make([]float64, J)
 	cur := s
 	for j := 1; j <= J; j++ {
-		n := cur.L
-		m := n / 2
-		next := lattice.NewStack(cur.N, m)
-		wss := make([]*Workspace, workers)
-		details := make([][]float64, workers)
-		parallel.For(cur.N, workers, func(w, i int) {
-			if wss[w] == nil {
-				wss[w] = NewWorkspace(n)
-				details[w] = make([]float64, 3*m*m)
-			}
-			b.Analyze(next.Field(i).Data, details[w], cur.Field(i).Data, n, wss[w])
-		})
+		next := coarseStack(b, cur, workers)
 		vf := lattice.Variance(cur.Data)
 		vc := lattice.Variance(next.Data)
 		if !(vf > 0) || !(vc > 0) {
@@ -213,4 +202,43 @@ func EstimateGamma(b Basis, s lattice.Stack, J, workers int) ([]float64, error) 
 		cur = next
 	}
 	return gamma, nil
+}
+
+// CoarseGrain returns the coarse fields G^levels φ of every field of s,
+// (L/2^levels)×(L/2^levels) each, without renormalization (γ_j = 1): an
+// orthogonal basis keeps the sum of squares of the field in the coarse plus
+// detail planes, so a coarse value is 2^levels times a weighted block mean
+// (exactly so for Haar). It is how WC-RG models a field whose finest scale it
+// does not fit, such as ±1 Ising spins: the model is fitted to the coarse
+// fields and generates them (spec §1; the fit standardizes and renormalizes
+// again). workers ≤ 0 means runtime.NumCPU(); the result does not depend on it.
+func CoarseGrain(b Basis, s lattice.Stack, levels, workers int) (lattice.Stack, error) {
+	L := s.L
+	if MaxLevels(L) == 0 || levels < 1 || levels >= MaxLevels(L) {
+		return lattice.Stack{}, fmt.Errorf("wavelet: cannot coarse-grain %d×%d fields by %d levels (want 1 … %d)", L, L, levels, MaxLevels(L)-1)
+	}
+	workers = parallel.Workers(workers)
+	cur := s
+	for j := 1; j <= levels; j++ {
+		next := coarseStack(b, cur, workers)
+		cur = next
+	}
+	return cur, nil
+}
+
+// coarseStack returns G φ of every field of s, in parallel.
+func coarseStack(b Basis, s lattice.Stack, workers int) lattice.Stack {
+	n := s.L
+	m := n / 2
+	next := lattice.NewStack(s.N, m)
+	wss := make([]*Workspace, workers)
+	details := make([][]float64, workers)
+	parallel.For(s.N, workers, func(w, i int) {
+		if wss[w] == nil {
+			wss[w] = NewWorkspace(n)
+			details[w] = make([]float64, 3*m*m)
+		}
+		b.Analyze(next.Field(i).Data, details[w], s.Field(i).Data, n, wss[w])
+	})
+	return next
 }

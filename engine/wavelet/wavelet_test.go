@@ -276,3 +276,58 @@ func TestShannonBands(t *testing.T) {
 		t.Errorf("shannon multilevel reconstruction error %.3g", e)
 	}
 }
+
+// TestCoarseGrain checks CoarseGrain against its definition: for Haar a
+// coarse value after k levels is 2^k times the mean of its 2^k×2^k block;
+// for db4 it equals φ_k of the decomposition with γ_j = 1.
+func TestCoarseGrain(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	L, n, k := 16, 3, 2
+	s := lattice.NewStack(n, L)
+	for i := range s.Data {
+		s.Data[i] = rng.NormFloat64()
+	}
+	haar, _ := New("haar")
+	c, err := CoarseGrain(haar, s, k, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.N != n || c.L != L>>k {
+		t.Fatalf("coarse stack %d×%d², want %d×%d²", c.N, c.L, n, L>>k)
+	}
+	b := 1 << k
+	for f := range n {
+		for y := range c.L {
+			for x := range c.L {
+				mean := 0.0
+				for dy := range b {
+					for dx := range b {
+						mean += s.Field(f).Data[(b*y+dy)*L+b*x+dx]
+					}
+				}
+				mean /= float64(b * b)
+				if got := c.Field(f).Data[y*c.L+x]; math.Abs(got-float64(b)*mean) > 1e-12 {
+					t.Fatalf("field %d (%d,%d): Haar coarse value %g, want 2^k × block mean %g", f, y, x, got, float64(b)*mean)
+				}
+			}
+		}
+	}
+	db4, _ := New("db4")
+	c, err = CoarseGrain(db4, s, k, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, _ := NewTransform(db4, L, k, nil)
+	d := NewDecomposition(L, k)
+	for f := range n {
+		tr.Decompose(d, s.Field(f).Data)
+		for i, v := range d.Coarse(k) {
+			if c.Field(f).Data[i] != v {
+				t.Fatalf("field %d site %d: CoarseGrain %g, decomposition φ_%d %g", f, i, c.Field(f).Data[i], k, v)
+			}
+		}
+	}
+	if _, err := CoarseGrain(db4, s, 4, 0); err == nil {
+		t.Error("coarse-graining 16² fields to 1×1 was accepted")
+	}
+}
