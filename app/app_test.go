@@ -3,6 +3,7 @@ package app
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -84,6 +85,26 @@ func TestSlowingDownTab(t *testing.T) {
 	c.sides.SetText("12")
 	if _, err := c.settings(); err == nil {
 		t.Error("L = 12 accepted")
+	}
+	// The Ising preset switches the model, its samplers and β; a β-scan
+	// plots τ against ξ.
+	c.preset.SetSelected(csdPresets[3].name)
+	if c.model.Selected != csdModelIsing || !slices.Equal(c.samplers.Options, csdSamplers[csdModelIsing]) || c.theory.Checked {
+		t.Errorf("Ising preset: model %q, samplers %v, theory %v", c.model.Selected, c.samplers.Options, c.theory.Checked)
+	}
+	c.sides.SetText("8")
+	c.beta.SetText("0.40,0.44")
+	c.fields.SetText("32")
+	c.start()
+	if err := a.jobs.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if f := c.plot.Figure(); f == nil || !strings.Contains(c.table.Text, "wolff") || !strings.Contains(c.table.Text, "0.44") {
+		t.Errorf("after the Ising β-scan: figure %v, table %q", f, c.table.Text)
+	}
+	c.beta.SetText("0.4,x")
+	if _, err := c.settings(); err == nil {
+		t.Error("β = x accepted")
 	}
 }
 

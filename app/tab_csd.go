@@ -3,8 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
-	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -21,14 +20,30 @@ import (
 // csdPreset is a ready-made study.
 type csdPreset struct {
 	name     string
+	model    string
+	beta     string
 	sides    string
 	samplers []string
 	fields   int
 }
 
 var csdPresets = []csdPreset{
-	{"quick demo (≈ 1 min)", "8,16,32", []string{"metropolis", "cluster", "wcrg"}, 300},
-	{"full study (≈ 15 min)", "16,32,64,128", []string{"metropolis", "cluster", "mala", "wcrg"}, 500},
+	{"quick demo (≈ 1 min)", csdModelPhi4, "0.68", "8,16,32", []string{"metropolis", "cluster", "wcrg"}, 300},
+	{"full study (≈ 15 min)", csdModelPhi4, "0.68", "16,32,64,128", []string{"metropolis", "cluster", "mala", "wcrg"}, 500},
+	{"β-scan at L = 32 (≈ 3 min)", csdModelPhi4, "0.55,0.60,0.64,0.66,0.68", "32", []string{"metropolis", "cluster"}, 200},
+	{"Ising: Metropolis vs Wolff vs Swendsen–Wang (≈ 2 min)", csdModelIsing, "0.44068679350977147", "8,16,32,64", []string{"metropolis", "wolff", "sw"}, 100},
+}
+
+// Model names of the study's select.
+const (
+	csdModelPhi4  = "φ⁴"
+	csdModelIsing = "Ising"
+)
+
+// csdSamplers lists the samplers of each model.
+var csdSamplers = map[string][]string{
+	csdModelPhi4:  {"metropolis", "cluster", "hmc", "mala", "wcrg"},
+	csdModelIsing: {"metropolis", "wolff", "sw"},
 }
 
 // csdTab runs a critical-slowing-down study: τ against L for the chosen
@@ -36,6 +51,7 @@ var csdPresets = []csdPreset{
 type csdTab struct {
 	a        *App
 	preset   *widget.Select
+	model    *widget.Select
 	beta     *widget.Entry
 	sides    *widget.Entry
 	fields   *widget.Entry
@@ -57,7 +73,25 @@ func newCSDTab(a *App) *csdTab {
 	t.fields = intEntry(300, 16, 100000)
 	t.theory = widget.NewCheck("Gaussian-theory overlay (κ of the direct and conditional precisions, m = 1/ξ)", nil)
 	t.theory.SetChecked(true)
-	t.samplers = widget.NewCheckGroup([]string{"metropolis", "cluster", "hmc", "mala", "wcrg"}, nil)
+	t.samplers = widget.NewCheckGroup(csdSamplers[csdModelPhi4], nil)
+	t.model = widget.NewSelect([]string{csdModelPhi4, csdModelIsing}, func(m string) {
+		t.samplers.Options = csdSamplers[m]
+		var keep []string
+		for _, s := range t.samplers.Selected {
+			if slices.Contains(t.samplers.Options, s) {
+				keep = append(keep, s)
+			}
+		}
+		t.samplers.SetSelected(keep)
+		t.samplers.Refresh()
+		if m == csdModelIsing {
+			t.theory.SetChecked(false)
+			t.theory.Disable()
+		} else {
+			t.theory.Enable()
+		}
+	})
+	t.model.SetSelected(csdModelPhi4)
 	var names []string
 	for _, p := range csdPresets {
 		names = append(names, p.name)
@@ -65,6 +99,8 @@ func newCSDTab(a *App) *csdTab {
 	t.preset = widget.NewSelect(names, func(s string) {
 		for _, p := range csdPresets {
 			if p.name == s {
+				t.model.SetSelected(p.model)
+				t.beta.SetText(p.beta)
 				t.sides.SetText(p.sides)
 				t.samplers.SetSelected(p.samplers)
 				t.fields.SetText(strconv.Itoa(p.fields))
@@ -74,7 +110,8 @@ func newCSDTab(a *App) *csdTab {
 	t.preset.SetSelected(names[0])
 	form := widget.NewForm(
 		widget.NewFormItem("Preset", t.preset),
-		widget.NewFormItem("β", t.beta),
+		widget.NewFormItem("Model", t.model),
+		widget.NewFormItem("β (one, or several for a β-scan)", t.beta),
 		widget.NewFormItem("Lattice sides L", t.sides),
 		widget.NewFormItem("Fields per point", t.fields),
 		widget.NewFormItem("Samplers", t.samplers),
@@ -99,11 +136,19 @@ func newCSDTab(a *App) *csdTab {
 
 func (t *csdTab) settings() (experiment.CSDSettings, error) {
 	var set experiment.CSDSettings
-	beta, err := strconv.ParseFloat(strings.TrimSpace(t.beta.Text), 64)
-	if err != nil || !(beta > 0) || beta > 10 {
-		return set, fmt.Errorf("β %q: want a number in (0, 10]", t.beta.Text)
+	set.Model = "phi4"
+	if t.model.Selected == csdModelIsing {
+		set.Model = "ising"
 	}
-	set.Beta = beta
+	for _, s := range strings.Split(t.beta.Text, ",") {
+		beta, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil || !(beta > 0) || beta > 10 {
+			return set, fmt.Errorf("β %q: want numbers in (0, 10], separated by commas", s)
+		}
+		set.Betas = append(set.Betas, beta)
+	}
+	set.Beta = set.Betas[0]
+	var err error
 	for _, s := range strings.Split(t.sides.Text, ",") {
 		L, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || L < 8 || L > 256 || L&(L-1) != 0 {
@@ -131,14 +176,18 @@ func (t *csdTab) start() {
 	}
 	t.run.Disable()
 	t.cancel.Enable()
-	total := len(set.Sides) * len(set.Samplers)
+	total := len(set.Sides) * len(set.Betas) * len(set.Samplers)
+	if set.Theory {
+		total += 2 * len(set.Sides) * len(set.Betas)
+	}
+	title := fmt.Sprintf("Critical slowing down, %s at β = %s", t.model.Selected, strings.TrimSpace(t.beta.Text))
 	t.a.jobs.Start("csd", "Critical slowing down", func(ctx context.Context, report func(Progress)) (func(), error) {
 		defer fyne.Do(func() { t.run.Enable(); t.cancel.Disable() })
 		var pts []experiment.CSDPoint
 		status := ""
 		pts, err := experiment.RunCSD(ctx, set, func(p experiment.CSDPoint) {
 			pts = append(pts, p)
-			fig := csdFigure(set.Beta, pts)
+			fig := csdFigure(title, len(set.Betas) > 1, pts)
 			img := widgets.RenderFigure(fig)
 			text := csdTable(pts)
 			fyne.Do(func() {
@@ -157,42 +206,20 @@ func (t *csdTab) start() {
 	})
 }
 
-// csdFigure is the τ–L log–log plot with a fitted line per sampler.
-func csdFigure(beta float64, pts []experiment.CSDPoint) *plots.Figure {
-	fits := experiment.FitZ(pts)
-	bySampler := map[string][]experiment.CSDPoint{}
-	for _, p := range pts {
-		bySampler[p.Sampler] = append(bySampler[p.Sampler], p)
+// csdFigure is the log–log plot of τ with a fitted line per sampler:
+// against L for an L-study, against ξ for a β-scan.
+func csdFigure(title string, betaScan bool, pts []experiment.CSDPoint) *plots.Figure {
+	if betaScan {
+		return plots.CSDFigure(title, "ξ", pts, func(p experiment.CSDPoint) float64 { return p.Xi }, experiment.FitZXi(pts))
 	}
-	keys := make([]string, 0, len(bySampler))
-	for k := range bySampler {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var series []plots.Series
-	for ki, k := range keys {
-		var x, y, e []float64
-		for _, p := range bySampler[k] {
-			x, y, e = append(x, float64(p.L)), append(y, p.Tau), append(e, p.TauErr)
-		}
-		name := k
-		if f, ok := fits[k]; ok && len(x) >= 2 {
-			name = fmt.Sprintf("%s (z = %.2f ± %.2f)", k, f.Z, f.ZErr)
-			series = append(series, plots.Series{Name: "", X: []float64{x[0], x[len(x)-1]},
-				Y: []float64{f.A * math.Pow(x[0], f.Z), f.A * math.Pow(x[len(x)-1], f.Z)}, Dashed: true, Color: ki + 1})
-		}
-		series = append(series, plots.Series{Name: name, X: x, Y: y, Err: e, NoLine: true, Color: ki + 1})
-	}
-	fig := plots.LineFigure(plots.Axes{Title: fmt.Sprintf("Critical slowing down, φ⁴ at β = %g", beta), X: "L", Y: "τ [full-field sweeps]  (theory: condition number κ)", LogX: true, LogY: true}, series...)
-	fig.Name = "csd"
-	return fig
+	return plots.CSDFigure(title, "L", pts, func(p experiment.CSDPoint) float64 { return float64(p.L) }, experiment.FitZ(pts))
 }
 
 func csdTable(pts []experiment.CSDPoint) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%5s %8s %8s %-11s %10s %9s %8s\n", "L", "ξ", "Binder", "sampler", "τ", "± err", "seconds")
+	fmt.Fprintf(&b, "%5s %7s %8s %8s %-11s %10s %9s %8s\n", "L", "β", "ξ", "Binder", "sampler", "τ", "± err", "seconds")
 	for _, p := range pts {
-		fmt.Fprintf(&b, "%5d %8.3g %8.3f %-11s %10.4g %9.2g %8.1f %s\n", p.L, p.Xi, p.Binder, p.Sampler, p.Tau, p.TauErr, p.Seconds, p.Note)
+		fmt.Fprintf(&b, "%5d %7.4g %8.3g %8.3f %-11s %10.4g %9.2g %8.1f %s\n", p.L, p.Beta, p.Xi, p.Binder, p.Sampler, p.Tau, p.TauErr, p.Seconds, p.Note)
 		for _, r := range p.PerScale {
 			fmt.Fprintf(&b, "%5s   scale j=%d: τ_j = %.3g ± %.2g MALA steps, weight %.3f\n", "", r.Level, r.Energy.Tau, r.Energy.TauErr, r.Weight)
 		}

@@ -4,13 +4,16 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"math"
 	"strconv"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/wcrglab/wcrg/engine/experiment"
 	"github.com/wcrglab/wcrg/engine/wavelet"
 	"github.com/wcrglab/wcrg/plots"
 	"github.com/wcrglab/wcrg/widgets"
@@ -50,6 +53,12 @@ type waveletTab struct {
 	export  *widget.Button
 	content fyne.CanvasObject
 	last    *waveletResult
+
+	// The basis comparison (experiment.CompareBases) on the loaded data.
+	basesRun   *widget.Button
+	basesTable *widget.Label
+	basesPlot  *widgets.PlotView
+	right      *container.AppTabs // per-scale statistics | basis comparison
 }
 
 func newWaveletTab(a *App) *waveletTab {
@@ -67,11 +76,21 @@ func newWaveletTab(a *App) *waveletTab {
 		}
 	})
 	t.export.Disable()
+	t.basesRun = widget.NewButton("Compare bases…", t.basesDialog)
+	t.basesTable = widget.NewLabel(basesHint)
+	t.basesTable.TextStyle = fyne.TextStyle{Monospace: true}
+	t.basesPlot = widgets.NewPlotView(a.exportFigure)
 	controls := container.NewHBox(
 		widget.NewLabel("Wavelet"), t.basis, widget.NewLabel("levels J"), t.levels,
-		widget.NewLabel("γ rule"), t.gamma, widget.NewLabel("clip"), t.clip, t.export)
-	right := container.NewBorder(widgets.Heading("Per-scale statistics (whole data set)"), nil, nil, nil,
+		widget.NewLabel("γ rule"), t.gamma, widget.NewLabel("clip"), t.clip, t.export, t.basesRun)
+	stats := container.NewBorder(widgets.Heading("Per-scale statistics (whole data set)"), nil, nil, nil,
 		container.NewScroll(t.table))
+	basesSplit := container.NewVSplit(container.NewScroll(t.basesTable), t.basesPlot)
+	basesSplit.Offset = 0.45
+	bases := container.NewBorder(widgets.Heading("Finest conditional Ē_1 fitted in each basis"), nil, nil, nil, basesSplit)
+	t.right = container.NewAppTabs(container.NewTabItem("Per-scale statistics", stats),
+		container.NewTabItem("Basis comparison", bases))
+	right := t.right
 	split := container.NewHSplit(t.mosaic, right)
 	split.Offset = 0.55
 	bottom := container.NewBorder(widgets.Heading("Coarse fields φ_j of the selected field, fine to coarse"), nil, nil, nil,
@@ -91,6 +110,9 @@ func (t *waveletTab) dataChanged() {
 	if d == nil {
 		return
 	}
+	t.a.jobs.Cancel("bases")
+	t.basesTable.SetText(basesHint)
+	t.basesPlot.SetFigure(nil, image.NewRGBA(image.Rect(0, 0, 1, 1)))
 	J := wavelet.MaxLevels(d.Stack.L)
 	opts := make([]string, J)
 	for j := range opts {
@@ -232,4 +254,201 @@ func formatPlaneStats(stats []wavelet.PlaneStats, gamma []float64) string {
 		fmt.Fprintf(&b, "%2d %5d %9.4f %9.4f %9.4f %9.4f %7.4f %7.3f\n", j, v[0].Side, v[0].Std, v[1].Std, v[2].Std, v[3].Std, gamma[j-1], k)
 	}
 	return b.String()
+}
+
+// basesHint is the basis-comparison panel's text before a run.
+const basesHint = "Press Compare bases… to fit the finest conditional Ē_1 with\n" +
+	"each basis (same window) and compare the decay of its couplings,\n" +
+	"the held-out score-matching loss and the conditional MALA τ_int."
+
+// basesForm is the Compare bases… dialog: the settings a user may change.
+type basesForm struct {
+	bases  *widget.CheckGroup
+	window *widget.Entry
+	train  *widget.Entry
+	steps  *widget.Entry
+	seed   *widget.Entry
+}
+
+func newBasesForm() *basesForm {
+	d := experiment.DefaultBasesSettings()
+	f := &basesForm{
+		bases:  widget.NewCheckGroup(wavelet.Names(), nil),
+		window: intEntry(d.Window, 0, 16),
+		train:  floatEntry(d.Train, 0.05, 0.95),
+		steps:  intEntry(d.Steps, 100, 1000000),
+		seed:   intEntry(int(d.Seed), 0, 1<<31-1),
+	}
+	f.bases.Horizontal = true
+	f.bases.SetSelected(d.Bases)
+	return f
+}
+
+func (f *basesForm) items() []*widget.FormItem {
+	return []*widget.FormItem{
+		widget.NewFormItem("Bases", container.NewHScroll(f.bases)),
+		widget.NewFormItem("Window half-width", f.window),
+		widget.NewFormItem("Training fraction", f.train),
+		widget.NewFormItem("MALA steps per chain", f.steps),
+		widget.NewFormItem("Seed", f.seed),
+	}
+}
+
+// settings reads and validates the form.
+func (f *basesForm) settings() (experiment.BasesSettings, error) {
+	s := experiment.DefaultBasesSettings()
+	// Keep the order of wavelet.Names (haar first) whatever the click order.
+	s.Bases = nil
+	for _, n := range wavelet.Names() {
+		for _, sel := range f.bases.Selected {
+			if sel == n {
+				s.Bases = append(s.Bases, n)
+			}
+		}
+	}
+	if len(s.Bases) == 0 {
+		return s, fmt.Errorf("bases: choose at least one wavelet")
+	}
+	var err error
+	if s.Window, err = readInt("window half-width", f.window); err != nil {
+		return s, err
+	}
+	if s.Train, err = readFloat("training fraction", f.train); err != nil {
+		return s, err
+	}
+	if s.Steps, err = readInt("MALA steps", f.steps); err != nil {
+		return s, err
+	}
+	seed, err := readInt("seed", f.seed)
+	if err != nil {
+		return s, err
+	}
+	s.Seed = uint64(seed)
+	return s, s.Validate()
+}
+
+// basesDialog asks for the comparison's settings and runs it.
+func (t *waveletTab) basesDialog() {
+	if t.a.state.Data == nil {
+		t.a.showError(fmt.Errorf("compare bases: no data loaded"))
+		return
+	}
+	f := newBasesForm()
+	d := dialog.NewForm("Compare bases on the finest scale", "Run", "Cancel", f.items(), func(ok bool) {
+		if !ok {
+			return
+		}
+		set, err := f.settings()
+		if err != nil {
+			t.a.showError(err)
+			return
+		}
+		t.runBases(set)
+	}, t.a.win)
+	d.Resize(fyne.NewSize(560, 360))
+	d.Show()
+}
+
+// runBases runs experiment.CompareBases on the loaded data in the "bases"
+// job slot and shows the table and the coupling-tail figure.
+func (t *waveletTab) runBases(set experiment.BasesSettings) {
+	d := t.a.state.Data
+	if d == nil {
+		t.a.showError(fmt.Errorf("compare bases: no data loaded"))
+		return
+	}
+	if err := set.Validate(); err != nil {
+		t.a.showError(err)
+		return
+	}
+	t.basesRun.Disable()
+	t.a.jobs.Start("bases", "Compare bases", func(ctx context.Context, report func(Progress)) (func(), error) {
+		defer fyne.Do(t.basesRun.Enable)
+		res, err := experiment.CompareBases(ctx, d.Stack, set, func(p experiment.BasesProgress) {
+			report(Progress{Fraction: p.Fraction, Text: fmt.Sprintf("%s (%d of %d): %s", p.Basis, p.Index+1, p.Count, p.Stage)})
+		})
+		if err != nil {
+			return nil, err
+		}
+		text := formatBases(res)
+		fig := basesTailFigure(d.Name, res)
+		img := widgets.RenderFigure(fig)
+		return func() {
+			if t.a.state.Data != d {
+				return
+			}
+			t.basesTable.SetText(text)
+			t.basesPlot.SetFigure(fig, img)
+			t.right.SelectIndex(1)
+		}, nil
+	})
+}
+
+// formatBases formats the comparison as a monospace table, one column per
+// basis, with a legend.
+func formatBases(res []experiment.BasisResult) string {
+	var b strings.Builder
+	if len(res) == 0 {
+		return ""
+	}
+	r0 := res[0]
+	fmt.Fprintf(&b, "%d×%d details, window %d×%d,\n%d training / %d held-out fields\n\n",
+		r0.Side, r0.Side, 2*r0.Window+1, 2*r0.Window+1, r0.Train, r0.Test)
+	row := func(name string, cell func(r experiment.BasisResult) string) {
+		fmt.Fprintf(&b, "%-15s", name)
+		for _, r := range res {
+			fmt.Fprintf(&b, " %11s", cell(r))
+		}
+		b.WriteByte('\n')
+	}
+	f4 := func(v float64) string { return fmt.Sprintf("%.4f", v) }
+	row("", func(r experiment.BasisResult) string { return r.Basis })
+	row("decay > 2", func(r experiment.BasisResult) string { return f4(r.Decay) })
+	row("  same channel", func(r experiment.BasisResult) string { return f4(r.DecaySame) })
+	row("  NN reference", func(r experiment.BasisResult) string { return f4(r.RefDecay) })
+	row("  NN same ch.", func(r experiment.BasisResult) string { return f4(r.RefDecaySame) })
+	row("held-out loss", func(r experiment.BasisResult) string { return fmt.Sprintf("%.5f", r.TestLoss) })
+	row("κ_F", func(r experiment.BasisResult) string { return fmt.Sprintf("%.4g", r.CondFourier) })
+	row("τ_int (steps)", func(r experiment.BasisResult) string {
+		s := fmt.Sprintf("%.3g±%.2g", r.Tau, r.TauErr)
+		if !r.TauReliable {
+			s += "?"
+		}
+		return s
+	})
+	b.WriteString("\ndecay > 2: fraction of the squared norm of\n" +
+		"the learned couplings beyond 2 coarse spacings;\n" +
+		"NN: the same for the exact nearest-neighbour\n" +
+		"couplings (those of φ⁴ at j = 1, up to β).\n" +
+		"held-out loss: score matching per coordinate,\n" +
+		"standardized φ_0 units (lower is better).\n" +
+		"κ_F: mean Hessian over frequencies.\n" +
+		"τ_int: conditional MALA steps (? unreliable).")
+	return b.String()
+}
+
+// basesTailFigure draws log₁₀ of the fraction of the squared coupling norm
+// beyond a distance r per basis, with the nearest-neighbour reference
+// dashed (fractions below 1e-6, rounding of the last couplings, left out).
+func basesTailFigure(data string, res []experiment.BasisResult) *plots.Figure {
+	var series []plots.Series
+	for i, r := range res {
+		s := plots.Series{Name: r.Basis, Markers: true, Color: i + 1}
+		ref := plots.Series{Name: r.Basis + " (nearest-neighbour)", Dashed: true, Color: i + 1}
+		for _, c := range []struct {
+			dst *plots.Series
+			pts []experiment.TailPoint
+		}{{&s, r.Tail}, {&ref, r.RefTail}} {
+			for _, p := range c.pts {
+				if p.Tail >= 1e-6 {
+					c.dst.X, c.dst.Y = append(c.dst.X, p.Distance), append(c.dst.Y, math.Log10(p.Tail))
+				}
+			}
+		}
+		series = append(series, s, ref)
+	}
+	f := plots.LineFigure(plots.Axes{Title: fmt.Sprintf("Coupling tails of Ē_1, %s (decay = tail at r = %g)", data, experiment.DecayRadius),
+		X: "distance r (coarse lattice spacings)", Y: "log₁₀ fraction of squared coupling norm beyond r", LegendBottom: true}, series...)
+	f.Name = "bases_tail"
+	return f
 }

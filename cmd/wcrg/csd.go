@@ -4,13 +4,15 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/wcrglab/wcrg/engine/experiment"
+	"github.com/wcrglab/wcrg/engine/ising"
 	"github.com/wcrglab/wcrg/plots"
 )
 
@@ -31,12 +33,21 @@ for each sampler the integrated autocorrelation time in full-field sweeps:
   theory-direct, theory-wcrg (with --theory) the Gaussian-theory condition numbers
                             of spec §7.3 for a free field with m = 1/ξ: the direct
                             precision's κ, and the largest conditional κ over scales
-Fits τ ∝ L^z per sampler. With --out, writes csd.csv, csd.json and the log–log
-figure csd.png/.svg/.pdf (one series per sampler, fitted lines with z).
+With --model ising the fields are ±1 Ising spins (H = −Σ s_x s_y, default β = β_c =
+ln(1+√2)/2), generated with Wolff clusters, and the samplers are
+  metropolis                checkerboard single-spin Metropolis, one sweep = L² updates
+  wolff                     single-cluster Wolff, one sweep ≈ L² flipped spins
+  sw                        Swendsen–Wang, one sweep = one clustering of the lattice
+--beta takes one coupling (an L-study) or several (a β-scan, e.g. --L 64 --beta
+0.55,0.60,0.64,0.66,0.68, where ξ varies at fixed L). Fits τ ∝ L^z (one β) and
+τ ∝ ξ^z per sampler. With --out, writes csd.csv, csd.json and the log–log figures
+csd.png/.svg/.pdf (τ against L, one β) and csd_xi.png/.svg/.pdf (τ against ξ), one
+series per sampler with its fitted line and z in the legend.
 The quick preset (--quick) runs L = 8, 16, 32 with metropolis, cluster and wcrg.`,
 	}
 	c.setup = func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-		beta := fs.Float64("beta", 0.68, "φ⁴ coupling β")
+		modelName := fs.String("model", "phi4", "phi4 or ising")
+		betaList := fs.String("beta", "0.68", "comma-separated couplings β (φ⁴ default 0.68; Ising default β_c = 0.4407)")
 		Ls := fs.String("L", "16,32,64", "comma-separated lattice sides")
 		samplers := fs.String("samplers", "metropolis,cluster,mala,wcrg", "comma-separated: metropolis, cluster, hmc, mala, wcrg")
 		fields := fs.Int("fields", 500, "training fields per point for the WC-RG fit")
@@ -61,13 +72,39 @@ The quick preset (--quick) runs L = 8, 16, 32 with metropolis, cluster and wcrg.
 					return usagef("--L %d: want a power of two in 8 … 512", L)
 				}
 			}
+			valid := []string{"metropolis", "cluster", "hmc", "mala", "wcrg"}
+			modelTitle := "φ⁴"
+			switch *modelName {
+			case "phi4":
+			case "ising":
+				modelTitle = "Ising"
+				valid = nil
+				for _, a := range ising.Algorithms() {
+					valid = append(valid, string(a))
+				}
+				if !flagSet(fs, "beta") {
+					*betaList = strconv.FormatFloat(ising.BetaC, 'g', -1, 64)
+				}
+				if !flagSet(fs, "samplers") {
+					*samplers = strings.Join(valid, ",")
+				}
+				*theory = *theory && flagSet(fs, "theory")
+				if *theory {
+					return usagef("--theory: the Gaussian-theory overlay is for φ⁴")
+				}
+			default:
+				return usagef("--model %q: want phi4 or ising", *modelName)
+			}
+			betas, err := parseFloats("beta", *betaList)
+			if err != nil {
+				return err
+			}
+			beta := betas[0]
 			var names []string
 			for _, s := range strings.Split(*samplers, ",") {
 				s = strings.TrimSpace(s)
-				switch s {
-				case "metropolis", "cluster", "hmc", "mala", "wcrg":
-				default:
-					return usagef("--samplers: unknown sampler %q", s)
+				if !slices.Contains(valid, s) {
+					return usagef("--samplers: unknown %s sampler %q (want %s)", modelTitle, s, strings.Join(valid, ", "))
 				}
 				names = append(names, s)
 			}
@@ -80,11 +117,11 @@ The quick preset (--quick) runs L = 8, 16, 32 with metropolis, cluster and wcrg.
 				}
 			}
 			p := e.progress()
-			t := &table{title: fmt.Sprintf("φ⁴ at β = %g: autocorrelation time in full-field sweeps", *beta),
-				header: []string{"L", "ξ", "Binder U", "sampler", "τ", "± error", "seconds", "note"}}
-			pts, err := experiment.RunCSD(ctx, experiment.CSDSettings{Beta: *beta, Sides: sides, Samplers: names, Fields: *fields, Steps: *steps, Seed: *seed, Theory: *theory},
+			t := &table{title: fmt.Sprintf("%s at β = %s: autocorrelation time in full-field sweeps", modelTitle, *betaList),
+				header: []string{"L", "β", "ξ", "Binder U", "sampler", "τ", "± error", "seconds", "note"}}
+			pts, err := experiment.RunCSD(ctx, experiment.CSDSettings{Model: *modelName, Beta: beta, Betas: betas, Sides: sides, Samplers: names, Fields: *fields, Steps: *steps, Seed: *seed, Theory: *theory},
 				func(pt experiment.CSDPoint) {
-					p.update(true, "L=%d %s: τ = %.3g ± %.2g (ξ = %.3g)", pt.L, pt.Sampler, pt.Tau, pt.TauErr, pt.Xi)
+					p.update(true, "L=%d β=%g %s: τ = %.3g ± %.2g (ξ = %.3g)", pt.L, pt.Beta, pt.Sampler, pt.Tau, pt.TauErr, pt.Xi)
 				},
 				func(s string) { p.update(false, "%s", s) })
 			p.done()
@@ -92,7 +129,7 @@ The quick preset (--quick) runs L = 8, 16, 32 with metropolis, cluster and wcrg.
 				return err
 			}
 			for _, pt := range pts {
-				t.add(pt.L, pt.Xi, pt.Binder, pt.Sampler, pt.Tau, pt.TauErr, pt.Seconds, pt.Note)
+				t.add(pt.L, pt.Beta, pt.Xi, pt.Binder, pt.Sampler, pt.Tau, pt.TauErr, pt.Seconds, pt.Note)
 			}
 			st := &table{title: "WC-RG per scale: τ_int of Ē_j (MALA steps at that scale)", header: []string{"L", "j", "d̄_j/L²", "τ_j", "± error", "δ_j", "acceptance"}}
 			for _, pt := range pts {
@@ -100,43 +137,57 @@ The quick preset (--quick) runs L = 8, 16, 32 with metropolis, cluster and wcrg.
 					st.add(pt.L, r.Level, r.Weight, r.Energy.Tau, r.Energy.TauErr, r.Delta, r.Acceptance)
 				}
 			}
-			fits := experiment.FitZ(pts)
-			ft := &table{title: "Dynamic exponents: τ ∝ L^z", header: []string{"sampler", "z", "± error", "χ²", "points"}}
-			keys := make([]string, 0, len(fits))
-			for k := range fits {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			var series []plots.Series
-			for ki, k := range keys {
-				f := fits[k]
-				ft.add(k, f.Z, f.ZErr, f.Chi2, f.Points)
-				var x, y, ye []float64
-				for _, pt := range pts {
-					if pt.Sampler == k {
-						x, y, ye = append(x, float64(pt.L)), append(y, pt.Tau), append(ye, pt.TauErr)
-					}
-				}
-				series = append(series, plots.Series{Name: fmt.Sprintf("%s: z = %.2f ± %.2f", k, f.Z, f.ZErr), X: x, Y: y, Err: ye, NoLine: true, Color: ki + 1})
-				fx := []float64{x[0], x[len(x)-1]}
-				series = append(series, plots.Series{X: fx, Y: []float64{f.A * math.Pow(fx[0], f.Z), f.A * math.Pow(fx[1], f.Z)}, Dashed: true, Color: ki + 1})
-			}
-			result := map[string]any{"beta": *beta, "points": pts, "fits": fits}
-			if *out != "" {
-				fig := plots.LineFigure(plots.Axes{Title: fmt.Sprintf("Critical slowing down, φ⁴ at β = %g", *beta), X: "L", Y: "τ [full-field sweeps]  (theory: condition number κ)", LogX: true, LogY: true}, series...)
+			var tables []*table
+			var figs []*plots.Figure
+			result := map[string]any{"model": *modelName, "beta": betas, "points": pts}
+			if len(betas) == 1 {
+				fits := experiment.FitZ(pts)
+				ft, fig := csdFits(fits, pts, "L", func(pt experiment.CSDPoint) float64 { return float64(pt.L) },
+					fmt.Sprintf("Critical slowing down, %s at β = %.4g", modelTitle, beta))
 				fig.Name = "csd"
-				for _, ext := range []string{"png", "svg", "pdf"} {
-					if err := fig.Save(filepath.Join(*out, "csd."+ext)); err != nil {
-						return err
+				tables, figs = append(tables, ft), append(figs, fig)
+				result["fits"] = fits
+			}
+			fitsXi := experiment.FitZXi(pts)
+			title := fmt.Sprintf("Critical slowing down, %s at β = %s", modelTitle, *betaList)
+			if len(betas) > 1 {
+				title = fmt.Sprintf("Critical slowing down, %s at L = %s, β = %s", modelTitle, *Ls, *betaList)
+			}
+			ftx, figx := csdFits(fitsXi, pts, "ξ", func(pt experiment.CSDPoint) float64 { return pt.Xi }, title)
+			figx.Name = "csd_xi"
+			tables, figs = append(tables, ftx), append(figs, figx)
+			result["fits_xi"] = fitsXi
+			if *out != "" {
+				for _, fig := range figs {
+					for _, ext := range []string{"png", "svg", "pdf"} {
+						if err := fig.Save(filepath.Join(*out, fig.Name+"."+ext)); err != nil {
+							return err
+						}
 					}
 				}
 				if err := writeJSON(filepath.Join(*out, "csd.json"), result); err != nil {
 					return err
 				}
-				e.logf("wrote %s", filepath.Join(*out, "csd.{png,svg,pdf,csv,json}"))
+				e.logf("wrote %s and the figures with their numbers: %s", filepath.Join(*out, "csd.json"), filepath.Join(*out, "{csd,csd_xi}.{png,svg,pdf,csv}"))
 			}
-			return e.emit(result, []*table{t, st, ft})
+			return e.emit(result, append([]*table{t, st}, tables...))
 		}
 	}
 	return c
+}
+
+// csdFits tabulates the fitted exponents τ ∝ x^z of a study and draws τ
+// against x (log–log), one series per sampler with its fitted line.
+func csdFits(fits map[string]experiment.PowerLaw, pts []experiment.CSDPoint, xName string, x func(experiment.CSDPoint) float64, title string) (*table, *plots.Figure) {
+	ft := &table{title: fmt.Sprintf("Dynamic exponents: τ ∝ %s^z", xName), header: []string{"sampler", "z", "± error", "χ²", "points"}}
+	keys := make([]string, 0, len(fits))
+	for k := range fits {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		f := fits[k]
+		ft.add(k, f.Z, f.ZErr, f.Chi2, f.Points)
+	}
+	return ft, plots.CSDFigure(title, xName, pts, x, fits)
 }

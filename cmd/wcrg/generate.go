@@ -12,6 +12,7 @@ import (
 
 	"github.com/wcrglab/wcrg/engine/fieldio"
 	"github.com/wcrglab/wcrg/engine/gaussfield"
+	"github.com/wcrglab/wcrg/engine/ising"
 	"github.com/wcrglab/wcrg/engine/lattice"
 	"github.com/wcrglab/wcrg/engine/phi4"
 )
@@ -60,8 +61,8 @@ type datasetSidecar struct {
 func generateCommand() *command {
 	c := &command{
 		name:    "generate",
-		args:    "phi4|gaussian",
-		summary: "simulate lattice fields (φ⁴ or the massive Gaussian free field) into a .npy stack",
+		args:    "phi4|gaussian|ising",
+		summary: "simulate lattice fields (φ⁴, the massive Gaussian free field or Ising spins) into a .npy stack",
 		details: `phi4: E = β/2 Σ_<xy>(φ_x−φ_y)² + Σ_x[φ_x⁴ − (1+2β)φ_x²] (β_c ≈ 0.68), sampled by
 independent Monte Carlo chains (one per core) that start hot, thermalize, measure
 τ_int of |m| and of the energy in a pilot run, and store fields spaced by at least
@@ -70,6 +71,11 @@ clusters) is the default: near β_c it decorrelates orders of magnitude faster.
 
 gaussian: the free field with covariance (−Δ + m²)⁻¹ (ξ = 1/m), drawn exactly in
 Fourier space by default (--sampler exact), or by Monte Carlo.
+
+ising: spins ±1 (stored as floats) with weight exp(β Σ_<xy> s_x s_y), by default at
+β_c = ln(1+√2)/2 ≈ 0.4407; samplers wolff (single-cluster, the default), sw
+(Swendsen–Wang) or metropolis. The finest scale is discrete: to fit WC-RG, first
+coarse-grain the stack (wcrg coarsen) and model the coarse fields.
 
 The .npy file is valid after every stored field, so an interrupted run (Ctrl-C)
 keeps what it made; a JSON sidecar (same name, .json) records the model, β or m,
@@ -82,15 +88,15 @@ L, sampler, seed, τ_int, spacing and sweeps, and whether the run completed.`,
 		n := fs.Int("n", 1000, "number of fields")
 		seed := fs.Uint64("seed", 1, "random seed")
 		out := fs.String("out", "", "output .npy file (required)")
-		sampler := fs.String("sampler", "", "metropolis, hmc, cluster (φ⁴ default) or exact (Gaussian default)")
+		sampler := fs.String("sampler", "", "φ⁴: metropolis, hmc, cluster (default); Gaussian: exact (default) or a φ⁴ sampler; Ising: wolff (default), sw, metropolis")
 		chains := fs.Int("chains", 0, "independent chains run concurrently (0: one per core)")
 		therm := fs.Int("thermalize", 2000, "thermalization sweeps per chain")
 		spacing := fs.Float64("spacing", 2, "minimum spacing of stored fields in units of τ_int")
 		interval := fs.Int("interval", 0, "sweeps between stored fields (0: from the measured τ_int)")
 		f32 := fs.Bool("float32", false, "store float32 instead of float64")
 		return func(ctx context.Context, e *env, args []string) error {
-			if len(args) != 1 || (args[0] != "phi4" && args[0] != "gaussian") {
-				return usagef("want one model argument, phi4 or gaussian")
+			if len(args) != 1 || (args[0] != "phi4" && args[0] != "gaussian" && args[0] != "ising") {
+				return usagef("want one model argument: phi4, gaussian or ising")
 			}
 			model := args[0]
 			if *out == "" {
@@ -107,9 +113,10 @@ L, sampler, seed, τ_int, spacing and sweeps, and whether the run completed.`,
 			}
 			alg := *sampler
 			if alg == "" {
-				alg = map[string]string{"phi4": "cluster", "gaussian": "exact"}[model]
+				alg = map[string]string{"phi4": "cluster", "gaussian": "exact", "ising": "wolff"}[model]
 			}
 			var m phi4.Model
+			var ens phi4.Ensemble
 			side := &datasetSidecar{Schema: "wcrg-lab/dataset/v1", Model: model, L: *L, Sampler: alg, Seed: *seed,
 				Requested: *n, Created: time.Now().UTC().Format(time.RFC3339), OutputFile: filepath.Base(*out)}
 			switch model {
@@ -121,14 +128,37 @@ L, sampler, seed, τ_int, spacing and sweeps, and whether the run completed.`,
 				side.Beta = *beta
 				side.Energy = "β/2 Σ_<xy>(φ_x−φ_y)² + Σ_x[φ_x⁴ − (1+2β)φ_x²]"
 				side.Command = fmt.Sprintf("wcrg generate phi4 --L %d --beta %g --n %d --seed %d --sampler %s", *L, *beta, *n, *seed, alg)
+			case "ising":
+				if !flagSet(fs, "beta") {
+					*beta = ising.BetaC
+				}
+				im := ising.Model{L: *L, Beta: *beta}
+				if err := im.Validate(); err != nil {
+					return usagef("%v", err)
+				}
+				var err error
+				if ens, err = ising.Ensemble(im, ising.Algorithm(alg)); err != nil {
+					return usagef("--sampler: %v", err)
+				}
+				side.Beta = *beta
+				side.Energy = "−Σ_<xy> s_x s_y, s = ±1, weight exp(−βH)"
+				side.Command = fmt.Sprintf("wcrg generate ising --L %d --beta %g --n %d --seed %d --sampler %s", *L, *beta, *n, *seed, alg)
 			default:
 				m = phi4.Gaussian{L: *L, Mass: *mass}
 				side.Mass = *mass
 				side.Energy = "½ Σ_x φ_x[(−Δ + m²)φ]_x"
 				side.Command = fmt.Sprintf("wcrg generate gaussian --L %d --m %g --n %d --seed %d --sampler %s", *L, *mass, *n, *seed, alg)
 			}
-			if err := m.Validate(); err != nil {
-				return usagef("%v", err)
+			if m != nil {
+				if err := m.Validate(); err != nil {
+					return usagef("%v", err)
+				}
+				if alg != "exact" {
+					if _, err := phi4.NewSampler(phi4.Algorithm(alg), m, 0, 1); err != nil {
+						return usagef("--sampler: %v", err)
+					}
+					ens = phi4.ModelEnsemble(m, phi4.Algorithm(alg))
+				}
 			}
 			prec := fieldio.Float64
 			if *f32 {
@@ -152,7 +182,7 @@ L, sampler, seed, τ_int, spacing and sweeps, and whether the run completed.`,
 				})
 			} else {
 				var rep phi4.DatasetReport
-				rep, runErr = phi4.MakeDataset(ctx, m, phi4.DatasetSettings{Algorithm: phi4.Algorithm(alg), Samples: *n, Seed: *seed,
+				rep, runErr = phi4.MakeChainDataset(ctx, ens, phi4.DatasetSettings{Samples: *n, Seed: *seed,
 					Chains: *chains, Thermalize: *therm, Spacing: *spacing, Interval: *interval}, sink,
 					func(d phi4.DatasetProgress) {
 						msg := fmt.Sprintf("%s L=%d: %s %d/%d", model, *L, d.Phase, d.Done, d.Total)

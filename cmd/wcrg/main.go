@@ -55,6 +55,8 @@ func commands() []*command {
 		fitCommand(),
 		sampleCommand(),
 		compareCommand(),
+		basesCommand(),
+		coarsenCommand(),
 		hamiltonianCommand(),
 	}
 }

@@ -171,3 +171,16 @@ tau.json and the log–log figure tau.png/.svg/.pdf.`,
 	}
 	return c
 }
+
+// parseFloats parses "0.55,0.60,0.68".
+func parseFloats(flagName, s string) ([]float64, error) {
+	var out []float64
+	for _, f := range strings.Split(s, ",") {
+		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, usagef("--%s %q: %q is not a finite number", flagName, s, f)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/wcrglab/wcrg/engine/gaussfield"
+	"github.com/wcrglab/wcrg/engine/ising"
 	"github.com/wcrglab/wcrg/engine/lattice"
 	"github.com/wcrglab/wcrg/engine/mcmc"
 	"github.com/wcrglab/wcrg/engine/parallel"
@@ -78,9 +80,15 @@ func DirectMALA(ctx context.Context, m FieldEnergy, fields lattice.Stack, adapt,
 // CSDSettings configures a critical-slowing-down study at fixed β over
 // lattice sides (spec §7.4 protocol (a)).
 type CSDSettings struct {
+	// Model is "phi4" (the default) or "ising" (spins ±1, H = −Σ s_x s_y).
+	Model string
+	// Beta is the coupling of an L-study; Betas, when not empty, replaces it
+	// with several couplings (a β-scan at fixed L, so that ξ varies): the
+	// points are every (L, β) pair.
 	Beta     float64
+	Betas    []float64
 	Sides    []int
-	Samplers []string // "metropolis", "cluster", "hmc", "mala" (direct MALA), "wcrg"
+	Samplers []string // φ⁴: "metropolis", "cluster", "hmc", "mala" (direct MALA), "wcrg"; Ising: "metropolis", "wolff", "sw"
 	// Fields is the number of training fields per point for the WC-RG fit
 	// (default 500); 16 of them seed the relaxation chains.
 	Fields int
@@ -101,6 +109,7 @@ type CSDSettings struct {
 // CSDPoint is one lattice side of a study.
 type CSDPoint struct {
 	L        int
+	Beta     float64
 	Xi       float64 // second-moment correlation length of the data
 	XiErr    float64
 	Binder   float64
@@ -128,54 +137,173 @@ func RunCSD(ctx context.Context, set CSDSettings, progress func(CSDPoint), statu
 			status(fmt.Sprintf(format, a...))
 		}
 	}
+	switch set.Model {
+	case "", "phi4":
+	case "ising":
+		return runIsingCSD(ctx, set, progress, say)
+	default:
+		return nil, fmt.Errorf("experiment: unknown model %q (want phi4 or ising)", set.Model)
+	}
 	var out []CSDPoint
 	Lmin := set.Sides[0]
 	for _, L := range set.Sides {
 		Lmin = min(Lmin, L)
 	}
 	for _, L := range set.Sides {
-		model := phi4.Phi4{L: L, Beta: set.Beta}
-		if err := model.Validate(); err != nil {
-			return out, err
-		}
-		say("L=%d: generating %d fields (cluster hybrid)", L, set.Fields)
-		data, _, err := phi4.MakeStack(ctx, model, phi4.DatasetSettings{Algorithm: phi4.AlgCluster, Samples: set.Fields, Seed: set.Seed + uint64(L)}, nil)
-		if err != nil {
-			return out, err
-		}
-		xi := lattice.PowerSpectrum(data, set.Workers).CorrelationLength()
-		binder := lattice.MomentsOf(lattice.Magnetizations(data), L).Binder()
-		base := CSDPoint{L: L, Xi: xi, Binder: binder}
-		if set.Theory && xi > 0 {
-			m2 := 1 / (xi * xi)
-			p := base
-			p.Sampler, p.Tau, p.Note = "theory-direct", DirectCondition(L, m2), "κ of −Δ + m², m = 1/ξ"
-			out = append(out, p)
-			if progress != nil {
-				progress(p)
-			}
-			b, _ := wavelet.New("db4")
-			ks, err := ConditionalConditions(b, L, wavelet.MaxLevels(L)-1, gaussfield.FreeField(math.Sqrt(m2)))
+		for bi, beta := range set.couplings() {
+			pts, err := phi4CSDPoint(ctx, set, L, Lmin, beta, set.Seed+uint64(L)+uint64(bi)<<20, progress, say)
+			out = append(out, pts...)
 			if err != nil {
 				return out, err
 			}
-			p.Sampler, p.Tau, p.Note = "theory-wcrg", 0, "max over scales of κ of the conditional precision (db4)"
-			for _, k := range ks {
-				p.Tau = math.Max(p.Tau, k)
-			}
-			out = append(out, p)
-			if progress != nil {
-				progress(p)
-			}
 		}
-		for _, smp := range set.Samplers {
-			t0 := time.Now()
-			p := base
-			p.Sampler = smp
-			switch smp {
-			case "metropolis", "cluster", "hmc":
-				say("L=%d: τ of the %s sampler", L, smp)
-				r, err := phi4.MeasureTau(ctx, model, phi4.Algorithm(smp), phi4.TauSettings{Seed: set.Seed}, nil)
+	}
+	return out, nil
+}
+
+// couplings returns the β values of the study.
+func (set CSDSettings) couplings() []float64 {
+	if len(set.Betas) > 0 {
+		return set.Betas
+	}
+	return []float64{set.Beta}
+}
+
+// phi4CSDPoint measures every sampler of the study at one (L, β).
+func phi4CSDPoint(ctx context.Context, set CSDSettings, L, Lmin int, beta float64, dataSeed uint64, progress func(CSDPoint), say func(string, ...any)) ([]CSDPoint, error) {
+	var out []CSDPoint
+	model := phi4.Phi4{L: L, Beta: beta}
+	if err := model.Validate(); err != nil {
+		return out, err
+	}
+	say("L=%d β=%g: generating %d fields (cluster hybrid)", L, beta, set.Fields)
+	data, _, err := phi4.MakeStack(ctx, model, phi4.DatasetSettings{Algorithm: phi4.AlgCluster, Samples: set.Fields, Seed: dataSeed}, nil)
+	if err != nil {
+		return out, err
+	}
+	xi := lattice.PowerSpectrum(data, set.Workers).CorrelationLength()
+	binder := lattice.MomentsOf(lattice.Magnetizations(data), L).Binder()
+	base := CSDPoint{L: L, Beta: beta, Xi: xi, Binder: binder}
+	if set.Theory && xi > 0 {
+		m2 := 1 / (xi * xi)
+		p := base
+		p.Sampler, p.Tau, p.Note = "theory-direct", DirectCondition(L, m2), "κ of −Δ + m², m = 1/ξ"
+		out = append(out, p)
+		if progress != nil {
+			progress(p)
+		}
+		b, _ := wavelet.New("db4")
+		ks, err := ConditionalConditions(b, L, wavelet.MaxLevels(L)-1, gaussfield.FreeField(math.Sqrt(m2)))
+		if err != nil {
+			return out, err
+		}
+		p.Sampler, p.Tau, p.Note = "theory-wcrg", 0, "max over scales of κ of the conditional precision (db4)"
+		for _, k := range ks {
+			p.Tau = math.Max(p.Tau, k)
+		}
+		out = append(out, p)
+		if progress != nil {
+			progress(p)
+		}
+	}
+	for _, smp := range set.Samplers {
+		t0 := time.Now()
+		p := base
+		p.Sampler = smp
+		switch smp {
+		case "metropolis", "cluster", "hmc":
+			say("L=%d: τ of the %s sampler", L, smp)
+			r, err := phi4.MeasureTau(ctx, model, phi4.Algorithm(smp), phi4.TauSettings{Seed: set.Seed}, nil)
+			if err != nil {
+				return out, err
+			}
+			p.Tau, p.TauErr = r.AbsM.Tau, r.AbsM.TauErr
+			if !r.AbsM.Reliable() {
+				p.Note = "short run"
+			}
+		case "mala":
+			say("L=%d: τ of direct MALA", L)
+			steps := set.Steps * (L / Lmin) * (L / Lmin)
+			sub := lattice.Stack{N: min(8, data.N), L: L, Data: data.Data[:min(8, data.N)*L*L]}
+			a, e, _, err := DirectMALA(ctx, model, sub, 500, steps, set.Seed, set.Workers)
+			if err != nil {
+				return out, err
+			}
+			p.Tau, p.TauErr = a.Tau, a.TauErr
+			if e.Tau > a.Tau {
+				p.Tau, p.TauErr = e.Tau, e.TauErr
+			}
+			if !a.Reliable() || !e.Reliable() {
+				p.Note = "short run"
+			}
+		case "wcrg":
+			say("L=%d: WC-RG fit (score matching) on %d fields", L, data.N)
+			s := wcrg.DefaultSettings()
+			s.Seed, s.Workers = set.Seed, set.Workers
+			m, err := wcrg.Fit(ctx, data, s, wcrg.Provenance{File: fmt.Sprintf("phi4 L=%d β=%g", L, beta)}, nil)
+			if err != nil {
+				return out, err
+			}
+			say("L=%d: relaxation of the conditional MALA chains", L)
+			rel, err := wcrg.ConditionalRelaxation(ctx, m, data, wcrg.RelaxSettings{Steps: set.Steps, Seed: set.Seed, Workers: set.Workers})
+			if err != nil {
+				return out, err
+			}
+			var v float64
+			for _, r := range rel {
+				p.Tau += r.Weight * r.Energy.Tau
+				v += r.Weight * r.Weight * r.Energy.TauErr * r.Energy.TauErr
+				if !r.Energy.Reliable() {
+					p.Note = "short run at some scale"
+				}
+			}
+			p.TauErr = math.Sqrt(v)
+			p.PerScale = rel
+		default:
+			return out, fmt.Errorf("experiment: unknown sampler %q (want metropolis, cluster, hmc, mala or wcrg)", smp)
+		}
+		p.Seconds = time.Since(t0).Seconds()
+		out = append(out, p)
+		if progress != nil {
+			progress(p)
+		}
+	}
+	return out, nil
+}
+
+// runIsingCSD is RunCSD for the Ising model: ξ from Wolff data at every
+// side, then τ_int(|m|) of each Ising sampler (one sweep: every site once
+// for Metropolis, one full clustering for Swendsen–Wang, about L² flipped
+// spins for Wolff).
+func runIsingCSD(ctx context.Context, set CSDSettings, progress func(CSDPoint), say func(string, ...any)) ([]CSDPoint, error) {
+	for _, smp := range set.Samplers {
+		if !slices.Contains(ising.Algorithms(), ising.Algorithm(smp)) {
+			return nil, fmt.Errorf("experiment: sampler %q does not apply to the Ising model (want one of %v)", smp, ising.Algorithms())
+		}
+	}
+	var out []CSDPoint
+	for _, L := range set.Sides {
+		for bi, beta := range set.couplings() {
+			model := ising.Model{L: L, Beta: beta}
+			if err := model.Validate(); err != nil {
+				return out, err
+			}
+			say("L=%d β=%g: generating %d Ising fields (Wolff)", L, beta, set.Fields)
+			data, _, err := ising.MakeStack(ctx, model, ising.AlgWolff, phi4.DatasetSettings{Samples: set.Fields, Seed: set.Seed + uint64(L) + uint64(bi)<<20}, nil)
+			if err != nil {
+				return out, err
+			}
+			xi := lattice.PowerSpectrum(data, set.Workers).CorrelationLength()
+			binder := lattice.MomentsOf(lattice.Magnetizations(data), L).Binder()
+			for _, smp := range set.Samplers {
+				t0 := time.Now()
+				p := CSDPoint{L: L, Beta: beta, Xi: xi, Binder: binder, Sampler: smp}
+				say("L=%d β=%g: τ of the Ising %s sampler", L, beta, smp)
+				ens, err := ising.Ensemble(model, ising.Algorithm(smp))
+				if err != nil {
+					return out, err
+				}
+				r, err := phi4.MeasureChainTau(ctx, ens, phi4.TauSettings{Seed: set.Seed}, nil)
 				if err != nil {
 					return out, err
 				}
@@ -183,51 +311,11 @@ func RunCSD(ctx context.Context, set CSDSettings, progress func(CSDPoint), statu
 				if !r.AbsM.Reliable() {
 					p.Note = "short run"
 				}
-			case "mala":
-				say("L=%d: τ of direct MALA", L)
-				steps := set.Steps * (L / Lmin) * (L / Lmin)
-				sub := lattice.Stack{N: min(8, data.N), L: L, Data: data.Data[:min(8, data.N)*L*L]}
-				a, e, _, err := DirectMALA(ctx, model, sub, 500, steps, set.Seed, set.Workers)
-				if err != nil {
-					return out, err
+				p.Seconds = time.Since(t0).Seconds()
+				out = append(out, p)
+				if progress != nil {
+					progress(p)
 				}
-				p.Tau, p.TauErr = a.Tau, a.TauErr
-				if e.Tau > a.Tau {
-					p.Tau, p.TauErr = e.Tau, e.TauErr
-				}
-				if !a.Reliable() || !e.Reliable() {
-					p.Note = "short run"
-				}
-			case "wcrg":
-				say("L=%d: WC-RG fit (score matching) on %d fields", L, data.N)
-				s := wcrg.DefaultSettings()
-				s.Seed, s.Workers = set.Seed, set.Workers
-				m, err := wcrg.Fit(ctx, data, s, wcrg.Provenance{File: fmt.Sprintf("phi4 L=%d β=%g", L, set.Beta)}, nil)
-				if err != nil {
-					return out, err
-				}
-				say("L=%d: relaxation of the conditional MALA chains", L)
-				rel, err := wcrg.ConditionalRelaxation(ctx, m, data, wcrg.RelaxSettings{Steps: set.Steps, Seed: set.Seed, Workers: set.Workers})
-				if err != nil {
-					return out, err
-				}
-				var v float64
-				for _, r := range rel {
-					p.Tau += r.Weight * r.Energy.Tau
-					v += r.Weight * r.Weight * r.Energy.TauErr * r.Energy.TauErr
-					if !r.Energy.Reliable() {
-						p.Note = "short run at some scale"
-					}
-				}
-				p.TauErr = math.Sqrt(v)
-				p.PerScale = rel
-			default:
-				return out, fmt.Errorf("experiment: unknown sampler %q (want metropolis, cluster, hmc, mala or wcrg)", smp)
-			}
-			p.Seconds = time.Since(t0).Seconds()
-			out = append(out, p)
-			if progress != nil {
-				progress(p)
 			}
 		}
 	}
@@ -236,10 +324,20 @@ func RunCSD(ctx context.Context, set CSDSettings, progress func(CSDPoint), statu
 
 // FitZ fits τ ∝ L^z for each sampler of a study.
 func FitZ(points []CSDPoint) map[string]PowerLaw {
+	return fitTau(points, func(p CSDPoint) float64 { return float64(p.L) })
+}
+
+// FitZXi fits τ ∝ ξ^z for each sampler of a study, with ξ the measured
+// second-moment correlation length of every point (the fit of a β-scan).
+func FitZXi(points []CSDPoint) map[string]PowerLaw {
+	return fitTau(points, func(p CSDPoint) float64 { return p.Xi })
+}
+
+func fitTau(points []CSDPoint, x func(CSDPoint) float64) map[string]PowerLaw {
 	bySampler := map[string][3][]float64{}
 	for _, p := range points {
 		v := bySampler[p.Sampler]
-		v[0], v[1], v[2] = append(v[0], float64(p.L)), append(v[1], p.Tau), append(v[2], p.TauErr)
+		v[0], v[1], v[2] = append(v[0], x(p)), append(v[1], p.Tau), append(v[2], p.TauErr)
 		bySampler[p.Sampler] = v
 	}
 	out := map[string]PowerLaw{}

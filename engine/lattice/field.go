@@ -100,3 +100,23 @@ func (s Stack) Slice(i, j int) Stack {
 
 // Sites returns L², the number of sites of each field.
 func (s Stack) Sites() int { return s.L * s.L }
+
+// Neighbours returns the rows above and below row r and the columns left
+// and right of column c on the periodic L×L lattice (small enough to be
+// inlined into sampler loops).
+func Neighbours(r, c, L int) (up, down, left, right int) {
+	up, down, left, right = r-1, r+1, c-1, c+1
+	if up < 0 {
+		up = L - 1
+	}
+	if down == L {
+		down = 0
+	}
+	if left < 0 {
+		left = L - 1
+	}
+	if right == L {
+		right = 0
+	}
+	return up, down, left, right
+}

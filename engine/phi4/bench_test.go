@@ -149,7 +149,7 @@ func BenchmarkMathExp(b *testing.B) {
 }
 
 func BenchmarkPCG(b *testing.B) {
-	p := pcg{1, 2}
+	p := rng{Hi: 1, Lo: 2}
 	var s uint64
 	for b.Loop() {
 		for range 1024 {

@@ -3,6 +3,7 @@ package phi4
 import (
 	"context"
 	"fmt"
+	"github.com/wcrglab/wcrg/engine/pcg"
 	"math"
 
 	"github.com/wcrglab/wcrg/engine/lattice"
@@ -62,7 +63,7 @@ type Cluster struct {
 	metro *Metropolis
 	nc    int
 
-	rng   pcg
+	rng   rng
 	mark  []uint32 // mark[x] == stamp: x is in the current cluster
 	stamp uint32
 	queue []uint32 // cluster sites as row<<16 | column
@@ -196,33 +197,21 @@ func (c *Cluster) flip(phi []float64) int {
 	// division (L ≤ 2¹⁴). The growth is branch-free except for rare exact
 	// evaluations of the bond probability: the outcomes of the mark, sign
 	// and bond tests are coin flips that a branch predictor cannot learn.
-	seed := c.rng.below(n)
+	seed := c.rng.Below(n)
 	mark[seed] = stamp
 	queue[0] = uint32(seed/L)<<16 | uint32(seed%L)
 	size := 1
 	twoJ := 2 * c.form.J
-	hi, lo := c.rng.hi, c.rng.lo
+	hi, lo := c.rng.Hi, c.rng.Lo
 	for q := 0; q < size; q++ {
 		e := queue[q]
 		r, col := int(e>>16), int(e&0xffff)
 		vx := phi[r*L+col]
-		ru, rd, cl, cr := r-1, r+1, col-1, col+1
-		if ru < 0 {
-			ru = L - 1
-		}
-		if rd == L {
-			rd = 0
-		}
-		if cl < 0 {
-			cl = L - 1
-		}
-		if cr == L {
-			cr = 0
-		}
+		ru, rd, cl, cr := lattice.Neighbours(r, col, L)
 		// Four 32-bit uniforms from two draws, one per neighbour.
 		var w1, w2 uint64
-		hi, lo, w1 = pcgStep(hi, lo)
-		hi, lo, w2 = pcgStep(hi, lo)
+		hi, lo, w1 = pcg.Step(hi, lo)
+		hi, lo, w2 = pcg.Step(hi, lo)
 		ys := [4]int{ru*L + col, rd*L + col, r*L + cl, r*L + cr}
 		es := [4]uint32{uint32(ru)<<16 | uint32(col), uint32(rd)<<16 | uint32(col), uint32(r)<<16 | uint32(cl), uint32(r)<<16 | uint32(cr)}
 		us := [4]uint32{uint32(w1), uint32(w1 >> 32), uint32(w2), uint32(w2 >> 32)}
@@ -248,7 +237,7 @@ func (c *Cluster) flip(phi []float64) int {
 			size += int(add)
 		}
 	}
-	c.rng.hi, c.rng.lo = hi, lo
+	c.rng.Hi, c.rng.Lo = hi, lo
 	for _, e := range queue[:size] {
 		x := int(e>>16)*L + int(e&0xffff)
 		phi[x] = -phi[x]

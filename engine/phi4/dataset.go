@@ -306,6 +306,10 @@ func MakeChainDataset(ctx context.Context, ens Ensemble, s DatasetSettings, sink
 			if remaining == 0 {
 				return errStop
 			}
+			if sinkErr != nil {
+				// Another chain's sink call failed: store nothing more.
+				return sinkErr
+			}
 			if err := sink(f); err != nil {
 				sinkErr = err
 				return err

@@ -81,9 +81,9 @@ type HMC struct {
 	eps   float64
 	steps int
 
-	rows   []pcg        // momentum streams, one per row
+	rows   []rng        // momentum streams, one per row
 	rowRNG []*rand.Rand // rand.Rand views of rows (for NormFloat64)
-	accRNG pcg          // step jitter and accept/reject draws
+	accRNG rng          // step jitter and accept/reject draws
 
 	p, g, phi0, g0 []float64
 	ePart, kPart   []float64 // per-row potential and kinetic energies
@@ -115,7 +115,7 @@ func NewHMC(m Model, s HMCSettings) (*HMC, error) {
 	L := m.Side()
 	n := L * L
 	h := &HMC{model: m, form: m.Form(), set: s, eps: s.StepSize,
-		rows: make([]pcg, L), rowRNG: make([]*rand.Rand, L), accRNG: newStream(s.Seed, streamHMCAccept, 0),
+		rows: make([]rng, L), rowRNG: make([]*rand.Rand, L), accRNG: newStream(s.Seed, streamHMCAccept, 0),
 		p: make([]float64, n), g: make([]float64, n), phi0: make([]float64, n), g0: make([]float64, n),
 		ePart: make([]float64, L), kPart: make([]float64, L)}
 	for r := range h.rows {
@@ -205,7 +205,7 @@ func (h *HMC) call(ctx context.Context, f lattice.Field, sweeps int, observe Obs
 func (h *HMC) trajectory() float64 {
 	h.h = h.eps
 	if j := h.set.Jitter; j > 0 {
-		h.h *= 1 + j*(2*h.accRNG.float64()-1)
+		h.h *= 1 + j*(2*h.accRNG.Float64()-1)
 	}
 	h.team.run(h.jobMom) // momenta, kinetic energy, backup of φ and g
 	h0 := h.energy + sumInOrder(h.kPart)
@@ -223,7 +223,7 @@ func (h *HMC) trajectory() float64 {
 	if !math.IsNaN(dH) {
 		pacc = math.Exp(-max(dH, 0))
 	}
-	u := h.accRNG.float64()
+	u := h.accRNG.Float64()
 	h.proposed++
 	h.sweeps++
 	if u < pacc {

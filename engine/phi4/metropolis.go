@@ -3,6 +3,7 @@ package phi4
 import (
 	"context"
 	"fmt"
+	"github.com/wcrglab/wcrg/engine/pcg"
 	"math"
 
 	"github.com/wcrglab/wcrg/engine/lattice"
@@ -70,7 +71,7 @@ type Metropolis struct {
 	set   MetropolisSettings
 	delta float64
 
-	rng []pcg   // one stream per row
+	rng []rng   // one stream per row
 	acc []int64 // accepted proposals per row in the current sweep
 
 	sweeps             int
@@ -94,7 +95,7 @@ func NewMetropolis(m Model, s MetropolisSettings) (*Metropolis, error) {
 	s = s.withDefaults()
 	L := m.Side()
 	mp := &Metropolis{model: m, form: m.Form(), set: s, delta: s.Delta,
-		rng: make([]pcg, L), acc: make([]int64, L)}
+		rng: make([]rng, L), acc: make([]int64, L)}
 	for r := range mp.rng {
 		mp.rng[r] = newStream(s.Seed, streamMetropolis, uint64(r))
 	}
@@ -214,7 +215,7 @@ func (t *metroTuner) update(i int, delta, acc, target float64) float64 {
 // metroRows performs the Metropolis update of the sites of the given parity
 // in rows [lo, hi) of phi (side L). Row r draws from rng[r] and adds its
 // accepted count to acc[r].
-func metroRows(phi []float64, L, lo, hi, parity int, rng []pcg, acc []int64, delta, J, A, B float64) {
+func metroRows(phi []float64, L, lo, hi, parity int, rng []rng, acc []int64, delta, J, A, B float64) {
 	// d = δ(2u − 1) with u = (k + ½)/2³², k the high 32 bits: symmetric.
 	scale := 2 * delta * 0x1p-32
 	off := delta*0x1p-32 - delta
@@ -236,20 +237,20 @@ func metroRows(phi []float64, L, lo, hi, parity int, rng []pcg, acc []int64, del
 }
 
 // metroRow updates the sites c ≡ c0 (mod 2) of one row, in increasing c.
-func metroRow(row, up, dn []float64, c0 int, st *pcg, scale, off, J, A, B float64) int64 {
+func metroRow(row, up, dn []float64, c0 int, st *rng, scale, off, J, A, B float64) int64 {
 	n := len(row)
 	up, dn = up[:n], dn[:n]
-	hi, lo := st.hi, st.lo
+	hi, lo := st.Hi, st.Lo
 	var acc int64
 	var x uint64
 	c := c0
 	if c0 == 0 {
-		hi, lo, x = pcgStep(hi, lo)
+		hi, lo, x = pcg.Step(hi, lo)
 		acc += metroSite(&row[0], row[n-1]+row[1]+up[0]+dn[0], x, scale, off, J, A, B)
 		c = 2
 	}
 	for ; c < n-1; c += 2 {
-		hi, lo, x = pcgStep(hi, lo)
+		hi, lo, x = pcg.Step(hi, lo)
 		nb := row[c-1] + row[c+1] + up[c] + dn[c]
 		old := row[c]
 		d := float64(int64(x>>32))*scale + off
@@ -272,10 +273,10 @@ func metroRow(row, up, dn []float64, c0 int, st *pcg, scale, off, J, A, B float6
 		acc += ai
 	}
 	if c0 == 1 {
-		hi, lo, x = pcgStep(hi, lo)
+		hi, lo, x = pcg.Step(hi, lo)
 		acc += metroSite(&row[n-1], row[n-2]+row[0]+up[n-1]+dn[n-1], x, scale, off, J, A, B)
 	}
-	st.hi, st.lo = hi, lo
+	st.Hi, st.Lo = hi, lo
 	return acc
 }
 

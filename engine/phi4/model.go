@@ -2,6 +2,7 @@ package phi4
 
 import (
 	"fmt"
+	"github.com/wcrglab/wcrg/engine/lattice"
 	"math"
 
 	"github.com/wcrglab/wcrg/engine/gaussfield"
@@ -122,19 +123,7 @@ func (f LocalForm) rowEnergy(row, down []float64) (bonds, pot float64) {
 func (f LocalForm) neighbours(phi []float64, i int) float64 {
 	L := f.L
 	r, c := i/L, i%L
-	ru, rd, cl, cr := r-1, r+1, c-1, c+1
-	if ru < 0 {
-		ru = L - 1
-	}
-	if rd == L {
-		rd = 0
-	}
-	if cl < 0 {
-		cl = L - 1
-	}
-	if cr == L {
-		cr = 0
-	}
+	ru, rd, cl, cr := lattice.Neighbours(r, c, L)
 	return phi[ru*L+c] + phi[rd*L+c] + phi[r*L+cl] + phi[r*L+cr]
 }
 

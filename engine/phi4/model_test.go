@@ -246,17 +246,6 @@ func TestValidate(t *testing.T) {
 	}
 }
 
-// TestPCGMatchesStdlib checks that the inlined generator is math/rand/v2's PCG.
-func TestPCGMatchesStdlib(t *testing.T) {
-	p := pcg{hi: 12345, lo: 67890}
-	q := rand.NewPCG(12345, 67890)
-	for i := 0; i < 1000; i++ {
-		if a, b := p.Uint64(), q.Uint64(); a != b {
-			t.Fatalf("draw %d: %x, math/rand/v2 PCG gives %x", i, a, b)
-		}
-	}
-}
-
 // TestFastExp checks expNonPos against math.Exp and that the squeezed
 // Metropolis test decides exactly like u < exp(−dE).
 func TestFastExp(t *testing.T) {

@@ -149,7 +149,7 @@ func InitField(f lattice.Field, m Model, s Start, seed uint64) error {
 	case Hot:
 		r := newStream(seed, streamStart, 0)
 		for i := range f.Data {
-			f.Data[i] = 2*r.float64() - 1
+			f.Data[i] = 2*r.Float64() - 1
 		}
 	case Zero:
 		clear(f.Data)
