@@ -80,6 +80,7 @@ lies beside the data) is written atomically to --out.`,
 		qlo := fs.Float64("quantile-lo", d.QuantileLo, "basis range: lower quantile of the data")
 		qhi := fs.Float64("quantile-hi", d.QuantileHi, "basis range: upper quantile of the data")
 		estimator := fs.String("estimator", d.Estimator, "estimator: sm, ml or sm+ml")
+		mlFrom := fs.Int("ml-from-level", 0, "with --estimator sm: refine the scales j ≥ this level (and a coarsest model larger than 1×1) by maximum likelihood (0: none)")
 		ridge := fs.Float64("ridge", 0, "score-matching ridge on the normalized Hessian (0: 1e-7)")
 		mlIter := fs.Int("ml-iterations", 300, "ML: maximum Newton iterations T")
 		mlBatch := fs.Int("ml-batch", 256, "ML: chains advanced per iteration B")
@@ -117,7 +118,7 @@ lies beside the data) is written atomically to --out.`,
 				return usagef("--out %s: the model file must end in .json", *out)
 			}
 			set := wcrg.Settings{Wavelet: *wname, Levels: *levels, GammaRule: *gammaRule, Standardize: *standardize,
-				Window: *window, Basis: *basis, Nodes: *nodes, QuantileLo: *qlo, QuantileHi: *qhi, Estimator: *estimator,
+				Window: *window, Basis: *basis, Nodes: *nodes, QuantileLo: *qlo, QuantileHi: *qhi, Estimator: *estimator, MLFromLevel: *mlFrom,
 				ScoreRidge: *ridge, Seed: *seed, Workers: *workers}
 			set.ML.Iterations, set.ML.Batch, set.ML.Steps = *mlIter, *mlBatch, *mlSteps
 			set.ML.Eta, set.ML.Ridge, set.ML.HessianDecay = *mlEta, *mlRidge, *mlDecay
@@ -245,6 +246,8 @@ func checkFitFlags(s wcrg.Settings, maxFields int) error {
 	switch {
 	case s.Levels < 0 || s.Levels > 30:
 		return usagef("--levels %d: want 0 (all) or 1 … log₂ L", s.Levels)
+	case s.MLFromLevel < 0 || s.MLFromLevel > 30:
+		return usagef("--ml-from-level %d: want 0 (none) or 1 … log₂ L", s.MLFromLevel)
 	case s.GammaRule != wcrg.GammaUnit && s.GammaRule != wcrg.GammaOne:
 		return usagef("--gamma %q: want unit or one", s.GammaRule)
 	case s.Standardize != wcrg.StandardizeScale && s.Standardize != wcrg.StandardizeCenterScale && s.Standardize != wcrg.StandardizeNone:

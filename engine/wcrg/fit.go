@@ -145,7 +145,7 @@ func Fit(ctx context.Context, fields lattice.Stack, set Settings, prov Provenanc
 		grid, pot := densityCurve(d)
 		report(FitProgress{Level: 0, Stage: "done", Fraction: weight(0) / total, Finished: &m.Diagnostics[0], Grid: grid, Potential: pot})
 	} else {
-		e, diag, err := fitScale(ctx, set, cs, func(sb energy.ScalarBasis) (*energy.Model, error) {
+		e, diag, err := fitScale(ctx, set.forLevel(J+1), cs, func(sb energy.ScalarBasis) (*energy.Model, error) {
 			return energy.NewPlain(side, set.Window, sb)
 		}, func(p FitProgress) { p.Level = 0; p.Fraction = p.Fraction * weight(0) / total; report(p) })
 		if err != nil {
@@ -169,7 +169,7 @@ func Fit(ctx context.Context, fields lattice.Stack, set Settings, prov Provenanc
 		n := L >> j
 		gamma := m.Gamma[j-1]
 		base := done
-		e, diag, err := fitScale(ctx, set, s, func(sb energy.ScalarBasis) (*energy.Model, error) {
+		e, diag, err := fitScale(ctx, set.forLevel(j), s, func(sb energy.ScalarBasis) (*energy.Model, error) {
 			return energy.NewConditional(n, set.Window, sb, gamma, b)
 		}, func(p FitProgress) {
 			p.Level = j
@@ -378,4 +378,13 @@ func densityCurve(d *estimate.Density1D) (grid, pot []float64) {
 		pot = append(pot, d.Energy(t))
 	}
 	return grid, pot
+}
+
+// forLevel returns the settings for fitting scale j (J+1 for the coarsest
+// model): score matching becomes "sm+ml" from MLFromLevel on.
+func (s Settings) forLevel(j int) Settings {
+	if s.MLFromLevel > 0 && j >= s.MLFromLevel && s.Estimator == EstimatorSM {
+		s.Estimator = EstimatorSMML
+	}
+	return s
 }

@@ -46,11 +46,18 @@ func stat(c *Comparison, name string) Statistic {
 // within 2 standard errors.
 //
 // It runs only with WCRG_ACCEPTANCE=1 (L = 32; add WCRG_LONG=1 for L = 64,
-// about 4× longer) because it does not pass yet: at β = 0.68, L = 32 the
-// generated fields have a spectrum error of 9 % (floor 2.7 %), histogram
-// L1 0.050 (limit 0.044) and per-scale std up to 9 % too large at j = 4;
-// at β = 0.50 one j = 4 channel is 4 % off. More MALA steps do not help,
-// so the bias is in the fitted conditionals (issue 5 stays open).
+// about 4× longer) because it does not pass yet. What is known (β = 0.68,
+// L = 32): with score matching alone the fitted conditionals are too broad
+// at the coarse scales even on their own training fields (conditional MALA
+// at data φ_j: detail rms +2–8 % at j = 3, 4), so the generated per-scale
+// std is up to 10 % too large at j = 4 and the spectrum error 7.5 % (floor
+// 3.1 %). Refining j ≥ 3 by maximum likelihood (MLFromLevel = 3, used here)
+// brings the worst per-scale std to 4.9 % and the histogram L1 to 0.054
+// (limit 0.057); the spectrum stays 2–5 % above the 2000 training fields at
+// every k (max relative error 8–10 % against the held-out set), and ML at
+// j = 1, 2 as well does not change that. Part of the per-scale figure is
+// noise: the j = 4 channel std of disjoint 500-field sets of the data
+// spread by ±4 %, beyond the fixed 3 % bound. Issue 5 stays open.
 func TestGenerationQualityPhi4(t *testing.T) {
 	if os.Getenv("WCRG_ACCEPTANCE") == "" {
 		t.Skip("acceptance measurement of issue 5 (set WCRG_ACCEPTANCE=1); not yet passing")
@@ -70,6 +77,7 @@ func TestGenerationQualityPhi4(t *testing.T) {
 				tData := time.Since(start)
 				set := DefaultSettings()
 				set.Seed = 4
+				set.MLFromLevel = 3
 				m, err := Fit(context.Background(), train, set, Provenance{File: "phi4"}, nil)
 				if err != nil {
 					t.Fatal(err)

@@ -46,6 +46,13 @@ type Settings struct {
 	QuantileLo  float64 `json:"quantile_lo"` // basis range lower quantile, default 0.001
 	QuantileHi  float64 `json:"quantile_hi"` // basis range upper quantile, default 0.999
 	Estimator   string  `json:"estimator"`   // "sm" (default), "ml" or "sm+ml"
+	// MLFromLevel, when > 0 and the estimator is "sm", refines the scales
+	// j ≥ MLFromLevel (and a coarsest model larger than 1×1) by maximum
+	// likelihood after score matching ("sm+ml"): there the ansatz is most
+	// misspecified and score matching alone gives conditionals that are too
+	// broad, while maximum likelihood matches the quadratic moments, and
+	// those scales are small enough for its MCMC to be cheap.
+	MLFromLevel int `json:"ml_from_level,omitempty"`
 
 	ScoreRidge float64             `json:"score_ridge"`
 	ML         estimate.MLSettings `json:"ml"`
@@ -96,6 +103,9 @@ func (s Settings) Validate() error {
 	s = s.withDefaults()
 	if _, err := wavelet.New(s.Wavelet); err != nil {
 		return err
+	}
+	if s.MLFromLevel < 0 || s.MLFromLevel > 30 {
+		return fmt.Errorf("wcrg: ML-from level %d (want 0 for none, or 1 … log₂ L)", s.MLFromLevel)
 	}
 	if s.Levels < 0 || s.Levels > 30 {
 		return fmt.Errorf("wcrg: levels %d (want 0 for all, or 1 … log₂ L)", s.Levels)

@@ -3,6 +3,7 @@ package wcrg
 import (
 	"bytes"
 	"context"
+	"github.com/wcrglab/wcrg/engine/fieldio"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -129,4 +130,34 @@ func TestCompareSameDistribution(t *testing.T) {
 		}
 	}
 	t.Logf("spectrum max rel. error %.3f, histogram L1 %.3f", c.SpectrumMaxRelErr, c.HistL1)
+}
+
+// TestMLFromLevel: with MLFromLevel the coarse scales are refined by
+// maximum likelihood after score matching and the fine ones are not; a
+// negative level is refused.
+func TestMLFromLevel(t *testing.T) {
+	st, _, err := fieldio.Read("../../testdata/phi4_L32_beta0.68.npy", fieldio.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := DefaultSettings()
+	set.MLFromLevel = 4
+	set.Seed = 3
+	m, err := Fit(context.Background(), *st, set, Provenance{File: "demo"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range m.Diagnostics[1:] {
+		want := EstimatorSM
+		if d.Level >= 4 {
+			want = EstimatorSMML
+		}
+		if d.Estimator != want || (want == EstimatorSMML) != (d.MLIterations > 0) {
+			t.Errorf("level %d: estimator %q with %d ML iterations, want %q", d.Level, d.Estimator, d.MLIterations, want)
+		}
+	}
+	set.MLFromLevel = -1
+	if set.Validate() == nil {
+		t.Error("MLFromLevel −1 accepted")
+	}
 }
