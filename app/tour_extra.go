@@ -1,10 +1,21 @@
 package app
 
+import "github.com/wcrglab/wcrg/engine/experiment"
+
 // extraTourSteps lists the tour steps of the tabs added after the first
 // four.
 func (a *App) extraTourSteps() []tourStep {
 	return []tourStep{
 		{name: "hamiltonian", tab: "Hamiltonian", act: func(a *App) { a.ham.start() }},
 		{name: "slowing-down", tab: "Slowing down", act: func(a *App) { a.csd.start() }},
+		{name: "slowing-down-ising", tab: "Slowing down", act: func(a *App) {
+			a.csd.preset.SetSelected(csdPresets[3].name)
+			a.csd.start()
+		}},
+		{name: "bases", tab: "Wavelets", act: func(a *App) {
+			set := experiment.DefaultBasesSettings()
+			set.Steps = 1000
+			a.wavelets.runBases(set)
+		}},
 	}
 }

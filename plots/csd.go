@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/wcrglab/wcrg/engine/experiment"
 )
@@ -37,7 +38,11 @@ func CSDFigure(title, xName string, pts []experiment.CSDPoint, x func(experiment
 		}
 		series = append(series, Series{Name: name, X: xs, Y: y, Err: e, NoLine: true, Color: ki + 1})
 	}
-	fig := LineFigure(Axes{Title: title, X: xName, Y: "τ [full-field sweeps]  (theory: condition number κ)", LogX: true, LogY: true}, series...)
+	yName := "τ [full-field sweeps]"
+	if slices.ContainsFunc(keys, func(k string) bool { return strings.HasPrefix(k, "theory") }) {
+		yName += "  (theory: condition number κ)"
+	}
+	fig := LineFigure(Axes{Title: title, X: xName, Y: yName, LogX: true, LogY: true}, series...)
 	fig.Name = "csd"
 	return fig
 }

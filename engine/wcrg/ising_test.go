@@ -25,10 +25,12 @@ import (
 // lumpy sums of a few dominant filter taps times ±1, and the finest fitted
 // conditional then generates details with half the data's std. Two levels
 // give a smooth density. It runs only with WCRG_ACCEPTANCE=1 because it does
-// not pass yet, for the same reason as TestGenerationQualityPhi4: the
-// Binder cumulant matches (0.610 vs 0.611) but the generated detail std at
-// levels 2–4 is 6–17 % too large, so the spectrum error is 0.22 (floor
-// 0.043) and the histogram L1 0.127 (limit 0.086).
+// not pass yet: the Binder cumulant matches (0.611 vs 0.609) and maximum
+// likelihood at j ≥ 2 (MLFromLevel) brings the coarse detail std within
+// 4–7 % (score matching alone: 6–17 %), but at the finest fitted scale the
+// diagonal channel's std is 11 % too large and the field kurtosis 1.45 vs
+// 1.35, so the spectrum error is 0.24 (floor 0.04) and the histogram L1
+// 0.115 (limit 0.034). Issue 9 stays open on this point.
 func TestIsingFromFirstCoarseScale(t *testing.T) {
 	if os.Getenv("WCRG_ACCEPTANCE") == "" {
 		t.Skip("acceptance measurement of issue 9 (set WCRG_ACCEPTANCE=1); not yet passing")
@@ -51,6 +53,7 @@ func TestIsingFromFirstCoarseScale(t *testing.T) {
 	tData := time.Since(start)
 	set := DefaultSettings()
 	set.Seed = 5
+	set.MLFromLevel = 2
 	m, err := Fit(context.Background(), train, set, Provenance{File: "ising L=64 β_c, coarse-grained once (db4)"}, nil)
 	if err != nil {
 		t.Fatal(err)
