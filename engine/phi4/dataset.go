@@ -125,8 +125,10 @@ type DatasetReport struct {
 // MakeDataset draws Samples decorrelated fields of m. Each chain starts
 // hot (site values uniform in [−1, 1]), thermalizes, then runs a pilot
 // that measures τ_int of |m| and of the energy per site; stored fields are
-// then spaced by at least Spacing·τ_int sweeps. Fields are handed to sink in
-// the order they are produced, one call at a time; a sink error or a
+// then spaced by at least Spacing·τ_int sweeps. Field i comes from chain
+// i mod Chains, so the data set depends only on the settings, not on the
+// scheduling. Fields are handed to sink in order, one call at a time, from
+// the calling goroutine (never concurrently); a sink error or a
 // cancellation stops all chains and is returned together with the report
 // of what was stored so far.
 func MakeDataset(ctx context.Context, m Model, s DatasetSettings, sink func(lattice.Field) error, progress func(DatasetProgress)) (DatasetReport, error) {
@@ -289,40 +291,42 @@ func MakeChainDataset(ctx context.Context, ens Ensemble, s DatasetSettings, sink
 		interval = max(1, int(math.Ceil(s.Spacing*math.Max(rep.TauAbsM, rep.TauEnergy))))
 	}
 	rep.Interval = interval
-	// Production: chains take fields in turn from a shared quota.
-	remaining := s.Samples
+	// Production in rounds: in round r every chain c with c + r·Chains <
+	// Samples runs interval sweeps, then the round's fields go to the sink in
+	// chain order. Field i therefore always comes from chain i mod Chains
+	// after the same number of sweeps, whatever the goroutine scheduling.
 	var sinkErr error
 	var sweeps int
-	err = runAll(func(c int) error {
-		k := 0
-		return samplers[c].Run(ctx, fields[c], math.MaxInt32, func(p Progress, f lattice.Field) error {
-			mu.Lock()
-			defer mu.Unlock()
-			sweeps++
-			k++
-			if k%interval != 0 {
+	for first := 0; first < s.Samples && err == nil; first += s.Chains {
+		active := min(s.Chains, s.Samples-first)
+		counts := make([]int, active)
+		err = runAll(func(c int) error {
+			if c >= active {
 				return nil
 			}
-			if remaining == 0 {
-				return errStop
-			}
-			if sinkErr != nil {
-				// Another chain's sink call failed: store nothing more.
-				return sinkErr
-			}
-			if err := sink(f); err != nil {
-				sinkErr = err
-				return err
-			}
-			remaining--
-			rep.Stored++
-			report(DatasetProgress{Phase: DatasetSampling, Done: rep.Stored, Total: s.Samples, Tau: math.Max(rep.TauAbsM, rep.TauEnergy), Interval: interval, AcceptanceRate: p.Acceptance})
-			if remaining == 0 {
-				return errStop
-			}
-			return nil
+			return samplers[c].Run(ctx, fields[c], interval, func(Progress, lattice.Field) error {
+				counts[c]++
+				return nil
+			})
 		})
-	})
+		for _, n := range counts {
+			sweeps += n
+		}
+		if err != nil {
+			break
+		}
+		for c := 0; c < active; c++ {
+			if err = ctx.Err(); err != nil {
+				break
+			}
+			if err = sink(fields[c]); err != nil {
+				sinkErr = err
+				break
+			}
+			rep.Stored++
+			report(DatasetProgress{Phase: DatasetSampling, Done: rep.Stored, Total: s.Samples, Tau: math.Max(rep.TauAbsM, rep.TauEnergy), Interval: interval, AcceptanceRate: samplers[c].Stats().Acceptance})
+		}
+	}
 	rep.Sweeps += sweeps
 	st := samplers[0].Stats()
 	rep.Acceptance, rep.Step = st.Acceptance, st.Step
@@ -330,17 +334,11 @@ func MakeChainDataset(ctx context.Context, ens Ensemble, s DatasetSettings, sink
 	if sinkErr != nil {
 		return rep, sinkErr
 	}
-	if err != nil && !errors.Is(err, errStop) {
+	if err != nil {
 		return rep, err
-	}
-	if rep.Stored < s.Samples {
-		return rep, context.Canceled
 	}
 	return rep, nil
 }
-
-// errStop ends a chain once the quota is full.
-var errStop = errors.New("phi4: dataset complete")
 
 // MakeStack is MakeDataset collecting the fields in memory.
 func MakeStack(ctx context.Context, m Model, s DatasetSettings, progress func(DatasetProgress)) (lattice.Stack, DatasetReport, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/wcrglab/wcrg/engine/lattice"
@@ -90,5 +91,28 @@ func TestMakeDatasetStops(t *testing.T) {
 	}
 	if _, err := MakeDataset(context.Background(), m, DatasetSettings{Algorithm: "gibbs", Samples: 1}, nil, nil); err == nil {
 		t.Error("unknown sampler accepted")
+	}
+}
+
+// TestMakeDatasetDeterministic: the same settings give the same fields in the
+// same order, whatever the scheduling of the chains' goroutines.
+func TestMakeDatasetDeterministic(t *testing.T) {
+	m := Phi4{L: 8, Beta: 0.6}
+	s := DatasetSettings{Algorithm: AlgCluster, Samples: 7, Chains: 3, Seed: 5, Thermalize: 20, Interval: 3}
+	a, _, err := MakeStack(context.Background(), m, s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for run := 0; run < 3; run++ {
+		b, _, err := MakeStack(context.Background(), m, s, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(a.Data, b.Data) {
+			t.Fatalf("run %d: the data set differs from the first run", run+1)
+		}
+	}
+	if a.N != 7 {
+		t.Errorf("stored %d fields, want 7", a.N)
 	}
 }
