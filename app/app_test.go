@@ -207,4 +207,32 @@ func TestGenerateData(t *testing.T) {
 	if a.state.Data.Kind != "gaussian" {
 		t.Errorf("kind %q", a.state.Data.Kind)
 	}
+	f.model.SetSelected(genLensing)
+	f.L.SetSelected("16")
+	a.GenerateData(f)
+	if err := a.jobs.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if d := a.state.Data; d.Kind != "lensing" || d.Stack.L != 16 || d.Stack.N != 20 || !strings.Contains(strings.Join(d.Notes, " "), "pixel") {
+		t.Errorf("lensing data %+v", d)
+	}
+	f.shift.SetText("0")
+	if _, _, err := f.lensingSettings(); err == nil {
+		t.Error("lognormal shift 0 accepted")
+	}
+}
+
+// TestLoadLensingMap: a FITS κ map with a pixel scale in its header loads as
+// lensing data, and its notes give the pixel and map sizes.
+func TestLoadLensingMap(t *testing.T) {
+	a := newTestApp(t)
+	a.LoadFile("../testdata/lensing/lognormal_128.fits", fieldio.Options{})
+	if err := a.jobs.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	d := a.state.Data
+	notes := strings.Join(d.Notes, "; ")
+	if d.Kind != "lensing" || d.Stack.N != 64 || d.Stack.L != 128 || !strings.Contains(notes, "pixel 1.641′, map 3.5° × 3.5°") {
+		t.Errorf("loaded %q: kind %q, %d fields of %d², notes %q", d.Name, d.Kind, d.Stack.N, d.Stack.L, notes)
+	}
 }

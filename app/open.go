@@ -11,6 +11,8 @@ import (
 	"fyne.io/fyne/v2/storage"
 
 	"github.com/wcrglab/wcrg/engine/fieldio"
+	"github.com/wcrglab/wcrg/engine/lattice"
+	"github.com/wcrglab/wcrg/engine/lensing"
 )
 
 // dataExtensions are the field file types the Open dialog offers.
@@ -57,16 +59,29 @@ func (a *App) LoadFile(path string, opt fieldio.Options) {
 			}
 			return nil, err
 		}
-		d := &Dataset{Name: filepath.Base(path), Source: path, Stack: *st, SHA256: info.SHA256,
-			Notes: []string{fmt.Sprintf("%s, stored shape %v, %s", info.Format, info.Shape, info.Dtype)}}
-		if info.Fix != "" {
-			d.Notes = append(d.Notes, info.Fix)
-		}
+		d := newFileDataset(path, st, info)
 		return func() {
 			a.state.SetData(d)
 			a.addRecent(path)
 		}, nil
 	})
+}
+
+// newFileDataset describes fields read from path. A FITS header that gives
+// the pixel scale (CDELT or the lensing simulations' ANGLE) marks weak-lensing
+// maps: the pixel and field sizes go into the notes.
+func newFileDataset(path string, st *lattice.Stack, info fieldio.Info) *Dataset {
+	d := &Dataset{Name: filepath.Base(path), Source: path, Stack: *st, SHA256: info.SHA256,
+		Notes: []string{fmt.Sprintf("%s, stored shape %v, %s", info.Format, info.Shape, info.Dtype)}}
+	if info.Fix != "" {
+		d.Notes = append(d.Notes, info.Fix)
+	}
+	if pix, key, ok := lensing.PixelArcmin(info); ok && info.Format == fieldio.FormatFITS {
+		d.Kind = "lensing"
+		side := pix * float64(info.Shape[len(info.Shape)-1]) / 60
+		d.Notes = append(d.Notes, fmt.Sprintf("pixel %.4g′, map %.4g° × %.4g° (FITS %s)", pix, side, side, key))
+	}
+	return d
 }
 
 // addRecent records path at the front of the recent-files preference.

@@ -3,6 +3,7 @@ package plots
 import (
 	"image"
 	"math"
+	"math/bits"
 	"slices"
 	"strconv"
 
@@ -25,20 +26,71 @@ func AutoRange(data []float64, clip float64) Range {
 	if len(v) == 0 {
 		return Range{-0.5, 0.5}
 	}
-	slices.Sort(v)
 	q := func(p float64) float64 {
 		pos := p / 100 * float64(len(v)-1)
 		i := int(pos)
 		if i >= len(v)-1 {
-			return v[len(v)-1]
+			return selectKth(v, len(v)-1)
 		}
-		return v[i] + (pos-float64(i))*(v[i+1]-v[i])
+		lo := selectKth(v, i)
+		// After selection every value right of i is ≥ v[i]: the next order
+		// statistic is their minimum.
+		return lo + (pos-float64(i))*(slices.Min(v[i+1:])-lo)
 	}
 	r := Range{q(clip), q(100 - clip)}
 	if !(r.Hi > r.Lo) {
 		r = Range{r.Lo - 0.5, r.Lo + 0.5}
 	}
 	return r
+}
+
+// selectKth reorders v so that v[k] is its k-th smallest value, with no
+// larger value before k and no smaller one after, and returns v[k]: Hoare's
+// selection with a median-of-three pivot, O(len(v)) on average, falling
+// back to sorting the remaining part after 2·log₂ n rounds (so that no input
+// makes it quadratic).
+func selectKth(v []float64, k int) float64 {
+	lo, hi := 0, len(v)-1
+	for rounds := 2 * bits.Len(uint(len(v))); hi > lo; rounds-- {
+		if rounds == 0 {
+			slices.Sort(v[lo : hi+1])
+			return v[k]
+		}
+		mid := lo + (hi-lo)/2
+		if v[mid] < v[lo] {
+			v[mid], v[lo] = v[lo], v[mid]
+		}
+		if v[hi] < v[lo] {
+			v[hi], v[lo] = v[lo], v[hi]
+		}
+		if v[hi] < v[mid] {
+			v[hi], v[mid] = v[mid], v[hi]
+		}
+		pivot := v[mid]
+		i, j := lo, hi
+		for i <= j {
+			for v[i] < pivot {
+				i++
+			}
+			for v[j] > pivot {
+				j--
+			}
+			if i <= j {
+				v[i], v[j] = v[j], v[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return v[k]
+		}
+	}
+	return v[k]
 }
 
 // SymmetricRange returns [−a, a] with a the (100−clip) percentile of |data|,
@@ -48,11 +100,10 @@ func SymmetricRange(data []float64, clip float64) Range {
 	for i, x := range data {
 		abs[i] = math.Abs(x)
 	}
-	a := AutoRange(abs, 0)
 	r := AutoRange(abs, clip)
 	hi := r.Hi
 	if !(hi > 0) {
-		hi = a.Hi
+		hi = AutoRange(abs, 0).Hi
 	}
 	if !(hi > 0) {
 		hi = 1

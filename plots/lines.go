@@ -69,11 +69,11 @@ func buildLinePlot(ax Axes, series []Series) *plot.Plot {
 	p.Y.Label.Text = ax.Y
 	if ax.LogX {
 		p.X.Scale = plot.LogScale{}
-		p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+		p.X.Tick.Marker = plot.LogTicks{Prec: 1}
 	}
 	if ax.LogY {
 		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+		p.Y.Tick.Marker = plot.LogTicks{Prec: 1}
 	}
 	p.Add(plotter.NewGrid())
 	p.Legend.Top = !ax.LegendBottom

@@ -65,17 +65,9 @@ mean Hessian over all frequencies, largest first, relative to the largest).`,
 		maxFields := fs.Int("max-fields", 0, "use only the first N fields of the file (0: all)")
 		out := fs.String("out", "", "output directory for bases.csv, bases.json and the figures (created if missing)")
 		return func(ctx context.Context, e *env, args []string) error {
-			path := *data
-			switch {
-			case path == "" && len(args) == 1:
-				path = args[0]
-			case path != "" && len(args) > 0:
-				return usagef("unexpected argument %q (the data file is already given by --data)", args[0])
-			case len(args) > 1:
-				return usagef("want one data file, got %d arguments", len(args))
-			}
-			if path == "" {
-				return usagef("--data is required")
+			path, err := dataArg(*data, args)
+			if err != nil {
+				return err
 			}
 			set := experiment.BasesSettings{Window: *window, Train: *train, Nodes: *nodes, GammaRule: *gammaRule,
 				Chains: *chains, Adapt: *adapt, Steps: *steps, Seed: *seed, Workers: *workers}

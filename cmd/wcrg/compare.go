@@ -234,23 +234,10 @@ func writeCompareFigures(dir string, cmp *wcrg.Comparison, la, lb string) ([]str
 		B.Dashed = true
 		series = append(series, A, B)
 	}
-	figs := []struct {
-		name string
-		fig  *plots.Figure
-	}{
+	return saveFigures(dir, []namedFigure{
 		{"compare_spectrum", plots.SpectrumFigure(fmt.Sprintf("Power spectrum: %s vs %s", la, lb), sa, sb)},
 		{"compare_histogram", plots.HistogramFigure(fmt.Sprintf("Pixel values: %s vs %s", la, lb), "φ", ha, hb)},
 		{"compare_scale_std", plots.LineFigure(plots.Axes{Title: fmt.Sprintf("Per-scale std (%s, γ = 1): A = %s, B = %s (dashed)", cmp.Wavelet, la, lb),
 			X: "level j", Y: "std", LogY: true, XMin: 0.8, XMax: float64(cmp.Levels) + 1.4}, series...)},
-	}
-	var files []string
-	for _, f := range figs {
-		for _, ext := range plots.Formats() {
-			if err := f.fig.Save(filepath.Join(dir, f.name+"."+ext)); err != nil {
-				return nil, err
-			}
-		}
-		files = append(files, filepath.Join(dir, f.name+".{png,svg,pdf,csv}"))
-	}
-	return files, nil
+	})
 }

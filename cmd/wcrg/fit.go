@@ -15,6 +15,24 @@ import (
 	"github.com/wcrglab/wcrg/engine/wcrg"
 )
 
+// dataArg returns the data file of a command that takes it either as
+// --data (the flag's value) or as its one argument.
+func dataArg(flagValue string, args []string) (string, error) {
+	path := flagValue
+	switch {
+	case path == "" && len(args) == 1:
+		path = args[0]
+	case path != "" && len(args) > 0:
+		return "", usagef("unexpected argument %q (the data file is already given by --data)", args[0])
+	case len(args) > 1:
+		return "", usagef("want one data file, got %d arguments", len(args))
+	}
+	if path == "" {
+		return "", usagef("--data is required")
+	}
+	return path, nil
+}
+
 // readDatasetSidecar returns the JSON sidecar that `wcrg generate` wrote
 // beside a data file, when there is one and it describes that file.
 func readDatasetSidecar(data string) (*datasetSidecar, bool) {
@@ -99,17 +117,9 @@ lies beside the data) is written atomically to --out.`,
 		crop := fs.Bool("crop", false, "crop non-square or non-power-of-two fields to the largest power-of-two square")
 		patch := fs.Int("patch", 0, "cut fields into patches of this power-of-two side")
 		return func(ctx context.Context, e *env, args []string) error {
-			path := *data
-			switch {
-			case path == "" && len(args) == 1:
-				path = args[0]
-			case path != "" && len(args) > 0:
-				return usagef("unexpected argument %q (the data file is already given by --data)", args[0])
-			case len(args) > 1:
-				return usagef("want one data file, got %d arguments", len(args))
-			}
-			if path == "" {
-				return usagef("--data is required")
+			path, err := dataArg(*data, args)
+			if err != nil {
+				return err
 			}
 			if *out == "" {
 				return usagef("--out is required")
@@ -163,6 +173,14 @@ lies beside the data) is written atomically to --out.`,
 					prov.Beta = sc.Beta
 				}
 				prov.Notes = append(prov.Notes, "data: "+sc.Command)
+			}
+			var lf lensingFieldsSidecar
+			if readLensingSidecar(path, "wcrg-lab/lensing-fields/v1", &lf) {
+				if err := lf.Prep.Validate(); err != nil {
+					return fmt.Errorf("%s: %w", sidecarPath(path), err)
+				}
+				prov.Kind, prov.Lensing, prov.PixelArcmin = "lensing", &lf.Prep, lf.PixelArcmin
+				prov.Notes = append(prov.Notes, "data: "+lf.Command)
 			}
 			J := set.Levels
 			if J == 0 {

@@ -13,6 +13,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/wcrglab/wcrg/engine/energy"
+	"github.com/wcrglab/wcrg/engine/lattice"
 	"github.com/wcrglab/wcrg/engine/wcrg"
 	"github.com/wcrglab/wcrg/plots"
 )
@@ -74,6 +75,64 @@ func findTrainingData(flagValue, modelPath string, m *wcrg.Model) (string, error
 	return "", usagef("--data is required: the training file %s recorded in %s was not found", f, modelPath)
 }
 
+// hamiltonianOptions are the flags that say how a model's H₀ is built.
+type hamiltonianOptions struct {
+	data             string // training data (default: the model's record)
+	crop             bool
+	patch, maxFields int
+	free             wcrg.FreeSettings
+}
+
+// reconstruct loads a model and its training data and assembles its
+// microscopic Hamiltonian.
+func reconstruct(ctx context.Context, e *env, modelPath string, o hamiltonianOptions) (*wcrg.Model, *wcrg.Hamiltonian, string, *lattice.Stack, error) {
+	m, err := wcrg.Load(modelPath)
+	if err != nil {
+		return nil, nil, "", nil, err
+	}
+	dpath, err := findTrainingData(o.data, modelPath, m)
+	if err != nil {
+		return nil, nil, "", nil, err
+	}
+	st, info, err := readFields(dpath, o.crop, o.patch)
+	if err != nil {
+		return nil, nil, "", nil, err
+	}
+	if st.L != m.L {
+		return nil, nil, "", nil, fmt.Errorf("%s holds fields of %d×%d; %s was fitted on %d×%d", dpath, st.L, st.L, modelPath, m.L, m.L)
+	}
+	if m.Provenance.SHA256 != "" && info.SHA256 != m.Provenance.SHA256 {
+		e.logf("warning: %s is not the file the model was trained on (sha256 differs from %s's record)", dpath, modelPath)
+	}
+	if o.maxFields > 0 && o.maxFields < st.N {
+		sub := st.Slice(0, o.maxFields)
+		st = &sub
+	}
+	if st.N < 2 {
+		return nil, nil, "", nil, fmt.Errorf("%s: %d field(s); the free energies need at least 2", dpath, st.N)
+	}
+	e.logf("%s: %d×%d, J = %d; free energies on %d fields of %s", modelPath, m.L, m.L, m.Levels, st.N, dpath)
+	start := time.Now()
+	p := e.progress()
+	free, err := wcrg.FitFreeEnergies(ctx, m, *st, o.free,
+		func(level int) {
+			p.update(true, "free energy F̃_%d (%d×%d) fitted (%s)", level, m.L>>level, m.L>>level, time.Since(start).Round(100*time.Millisecond))
+		})
+	p.done()
+	if err != nil {
+		return nil, nil, "", nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, "", nil, err
+	}
+	h, err := wcrg.BuildHamiltonian(m, free, *st)
+	if err != nil {
+		return nil, nil, "", nil, err
+	}
+	e.logf("%s: Hamiltonian assembled in %s", modelPath, time.Since(start).Round(100*time.Millisecond))
+	return m, h, dpath, st, nil
+}
+
 func hamiltonianCommand() *command {
 	c := &command{
 		name:    "hamiltonian",
@@ -106,6 +165,7 @@ units with the quartic fit, and all V_j in standardized units.`,
 		radius := fs.Int("radius", 4, "kernel figure: displacements |s|∞ ≤ radius")
 		maxFields := fs.Int("max-fields", 0, "use only the first N training fields (0: all)")
 		workers := fs.Int("workers", 0, "goroutines (0: one per core)")
+		beside := fs.String("beside", "", "a second model (e.g. φ⁴ beside lensing): also draw both models' V_j in one figure")
 		crop := fs.Bool("crop", false, "crop non-square or non-power-of-two fields (as for the fit)")
 		patch := fs.Int("patch", 0, "cut fields into patches of this power-of-two side (as for the fit)")
 		return func(ctx context.Context, e *env, args []string) error {
@@ -133,50 +193,13 @@ units with the quartic fit, and all V_j in standardized units.`,
 			if !known {
 				return usagef("--free-basis %q: want one of %s", *basis, strings.Join(energy.BasisKinds(), ", "))
 			}
-			m, err := wcrg.Load(*modelPath)
-			if err != nil {
-				return err
-			}
-			dpath, err := findTrainingData(*data, *modelPath, m)
-			if err != nil {
-				return err
-			}
-			st, info, err := readFields(dpath, *crop, *patch)
-			if err != nil {
-				return err
-			}
-			if st.L != m.L {
-				return fmt.Errorf("%s holds fields of %d×%d; %s was fitted on %d×%d", dpath, st.L, st.L, *modelPath, m.L, m.L)
-			}
-			if m.Provenance.SHA256 != "" && info.SHA256 != m.Provenance.SHA256 {
-				e.logf("warning: %s is not the file the model was trained on (sha256 differs from %s's record)", dpath, *modelPath)
-			}
-			if *maxFields > 0 && *maxFields < st.N {
-				sub := st.Slice(0, *maxFields)
-				st = &sub
-			}
-			if st.N < 2 {
-				return fmt.Errorf("%s: %d field(s); the free energies need at least 2", dpath, st.N)
-			}
-			e.logf("%s: %d×%d, J = %d; free energies on %d fields of %s", *modelPath, m.L, m.L, m.Levels, st.N, dpath)
 			start := time.Now()
-			p := e.progress()
-			free, err := wcrg.FitFreeEnergies(ctx, m, *st, wcrg.FreeSettings{Window: *window, Basis: *basis, Nodes: *nodes, Workers: *workers},
-				func(level int) {
-					p.update(true, "free energy F̃_%d (%d×%d) fitted (%s)", level, m.L>>level, m.L>>level, time.Since(start).Round(100*time.Millisecond))
-				})
-			p.done()
+			hopt := hamiltonianOptions{data: *data, crop: *crop, patch: *patch, maxFields: *maxFields,
+				free: wcrg.FreeSettings{Window: *window, Basis: *basis, Nodes: *nodes, Workers: *workers}}
+			m, h, dpath, st, err := reconstruct(ctx, e, *modelPath, hopt)
 			if err != nil {
 				return err
 			}
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			h, err := wcrg.BuildHamiltonian(m, free, *st)
-			if err != nil {
-				return err
-			}
-			e.logf("Hamiltonian assembled in %s", time.Since(start).Round(100*time.Millisecond))
 
 			L := m.L
 			s2 := h.Scale * h.Scale
@@ -234,7 +257,7 @@ units with the quartic fit, and all V_j in standardized units.`,
 				"couplings": couplings, "potentials": pots}
 
 			var qf *quarticFit
-			if q, ok := fitQuartic(h); ok && m.Settings.Standardize == wcrg.StandardizeScale {
+			if q, ok := fitQuartic(h); ok && m.Settings.Standardize == wcrg.StandardizeScale && m.Provenance.Kind != "lensing" {
 				q.BetaFromK = -h.RawKernelAt(1, 0)
 				q.BetaFromA = (-q.A - 1) / 2
 				q.Description = "V_0(t) ≈ c + a t² + b t⁴ in data units, least squares over [q_0.01, q_0.99] of the data"
@@ -271,6 +294,17 @@ units with the quartic fit, and all V_j in standardized units.`,
 			files, err := writeHamiltonianFigures(dir, strings.TrimSuffix(filepath.Base(*modelPath), filepath.Ext(*modelPath)), m, h, raw, *radius, qf)
 			if err != nil {
 				return err
+			}
+			if *beside != "" {
+				m2, h2, _, _, err := reconstruct(ctx, e, *beside, hamiltonianOptions{free: hopt.free})
+				if err != nil {
+					return fmt.Errorf("--beside: %w", err)
+				}
+				f, err := writePotentialsBeside(dir, *modelPath, *beside, m, h, m2, h2)
+				if err != nil {
+					return err
+				}
+				files = append(files, f)
 			}
 			for _, f := range files {
 				e.logf("wrote %s", f)
@@ -366,41 +400,15 @@ func writeHamiltonianFigures(dir, stem string, m *wcrg.Model, h *wcrg.Hamiltonia
 
 	// All V_j, standardized: V_0 − V_0(0), and for j ≥ 1 the residual after
 	// the fitted quadratic (the part that should vanish for φ⁴).
-	var all []plots.Series
-	for _, p := range h.Potentials {
-		s := plots.Series{Name: fmt.Sprintf("V_%d (φ_%d, %d×%d)", p.Level, p.Level, L>>p.Level, L>>p.Level)}
-		off := interpAt(p.Grid, p.V, 0)
-		for k, t := range p.Grid {
-			v := p.V[k]
-			if p.Level == 0 {
-				v -= off
-			} else {
-				v -= p.Moved[1]*t + p.Moved[2]
-			}
-			s.X, s.Y = append(s.X, t), append(s.Y, v)
-		}
-		if p.Level > 0 {
-			s.Dashed = true
-		}
-		all = append(all, s)
+	all := potentialSeries(h, L, "")
+	for k, p := range h.Potentials {
+		all[k].Dashed = p.Level > 0
 	}
 	potfig := plots.LineFigure(plots.Axes{Title: fmt.Sprintf("Scale potentials (standardized units; j ≥ 1: minus the quadratic moved into K), %s J = %d", m.Settings.Wavelet, m.Levels),
 		X: "t (standardized φ_j)", Y: "V_j(t)"}, all...)
 
-	var files []string
-	for _, f := range []struct {
-		name string
-		fig  *plots.Figure
-	}{{"kernel", kernel}, {"kernel_profile", profile}, {"v0", v0fig}, {"potentials", potfig}} {
-		base := filepath.Join(dir, stem+"_hamiltonian_"+f.name)
-		for _, ext := range plots.Formats() {
-			if err := f.fig.Save(base + "." + ext); err != nil {
-				return nil, err
-			}
-		}
-		files = append(files, base+".{png,svg,pdf,csv}")
-	}
-	return files, nil
+	p := stem + "_hamiltonian_"
+	return saveFigures(dir, []namedFigure{{p + "kernel", kernel}, {p + "kernel_profile", profile}, {p + "v0", v0fig}, {p + "potentials", potfig}})
 }
 
 // interpAt is linear interpolation of (x, y) at t, clamped to the ends.
@@ -418,4 +426,73 @@ func interpAt(x, y []float64, t float64) float64 {
 		}
 	}
 	return y[len(y)-1]
+}
+
+// potentialSeries returns a model's V_j in standardized units as series: V_0
+// minus V_0(0), and for j ≥ 1 the residual after the quadratic moved into
+// the kernel (the part that vanishes for φ⁴ at criticality).
+func potentialSeries(h *wcrg.Hamiltonian, L int, label string) []plots.Series {
+	var all []plots.Series
+	for _, p := range h.Potentials {
+		s := plots.Series{Name: strings.TrimSpace(fmt.Sprintf("%s V_%d (φ_%d, %d×%d)", label, p.Level, p.Level, L>>p.Level, L>>p.Level))}
+		off := interpAt(p.Grid, p.V, 0)
+		for k, t := range p.Grid {
+			v := p.V[k]
+			if p.Level == 0 {
+				v -= off
+			} else {
+				v -= p.Moved[1]*t + p.Moved[2]
+			}
+			s.X, s.Y = append(s.X, t), append(s.Y, v)
+		}
+		all = append(all, s)
+	}
+	return all
+}
+
+// modelLabel names a model in a legend: its data kind, else its file stem.
+func modelLabel(path string, m *wcrg.Model) string {
+	switch m.Provenance.Kind {
+	case "phi4":
+		if m.Provenance.Beta > 0 {
+			return fmt.Sprintf("φ⁴ β=%g", m.Provenance.Beta)
+		}
+		return "φ⁴"
+	case "":
+		return strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	}
+	return m.Provenance.Kind
+}
+
+// writePotentialsBeside draws the V_j of two models in one figure (the
+// second dashed, scale j in the same colour in both) for the scales whose
+// fields are at least 4×4 (the potentials of 2×2 and 1×1 fields rest on a
+// handful of values per field and would set the axis range), and returns
+// the files' pattern.
+func writePotentialsBeside(dir, pathA, pathB string, a *wcrg.Model, ha *wcrg.Hamiltonian, b *wcrg.Model, hb *wcrg.Hamiltonian) (string, error) {
+	la, lb := modelLabel(pathA, a), modelLabel(pathB, b)
+	if la == lb {
+		la, lb = la+" (A)", lb+" (B)"
+	}
+	var series []plots.Series
+	for k, s := range potentialSeries(ha, a.L, la) {
+		if a.L>>ha.Potentials[k].Level >= 4 {
+			s.Color = 1 + ha.Potentials[k].Level
+			series = append(series, s)
+		}
+	}
+	for k, s := range potentialSeries(hb, b.L, lb) {
+		if b.L>>hb.Potentials[k].Level >= 4 {
+			s.Dashed, s.Color = true, 1+hb.Potentials[k].Level
+			series = append(series, s)
+		}
+	}
+	fig := plots.LineFigure(plots.Axes{Title: fmt.Sprintf("V_j of %s (solid) and %s (dashed), fields ≥ 4×4", la, lb),
+		X: "t (standardized φ_j)", Y: "V_j(t)"}, series...)
+	stem := strings.TrimSuffix(filepath.Base(pathA), filepath.Ext(pathA)) + "_vs_" + strings.TrimSuffix(filepath.Base(pathB), filepath.Ext(pathB))
+	files, err := saveFigures(dir, []namedFigure{{stem + "_potentials", fig}})
+	if err != nil {
+		return "", err
+	}
+	return files[0], nil
 }

@@ -58,6 +58,9 @@ func commands() []*command {
 		basesCommand(),
 		coarsenCommand(),
 		hamiltonianCommand(),
+		lensingSynthCommand(),
+		lensingPrepCommand(),
+		lensingStatsCommand(),
 	}
 }
 
@@ -79,7 +82,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		printOverview(stdout, cmds)
 		return 0
 	}
+	args = joinSubcommand(byName, args)
 	if args[0] == "help" {
+		if len(args) > 1 {
+			args = append(args[:1], joinSubcommand(byName, args[1:])...)
+		}
 		if len(args) == 1 {
 			printOverview(stdout, cmds)
 			return 0
@@ -96,6 +103,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	c, ok := byName[args[0]]
 	if !ok {
+		if subs := subcommands(cmds, args[0]); len(subs) > 0 {
+			fmt.Fprintf(stderr, "wcrg %s: want a subcommand: %s (run 'wcrg help')\n", args[0], strings.Join(subs, ", "))
+			return 2
+		}
 		fmt.Fprintf(stderr, "wcrg: unknown command %q (run 'wcrg help')\n", args[0])
 		return 2
 	}
@@ -126,6 +137,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// joinSubcommand turns ["lensing", "synth", …] into ["lensing synth", …]
+// when that two-word command exists.
+func joinSubcommand(byName map[string]*command, args []string) []string {
+	if len(args) >= 2 {
+		if _, ok := byName[args[0]+" "+args[1]]; ok {
+			return append([]string{args[0] + " " + args[1]}, args[2:]...)
+		}
+	}
+	return args
+}
+
+// subcommands lists the second words of the commands named "group …".
+func subcommands(cmds []*command, group string) []string {
+	var subs []string
+	for _, c := range cmds {
+		if rest, ok := strings.CutPrefix(c.name, group+" "); ok {
+			subs = append(subs, rest)
+		}
+	}
+	return subs
 }
 
 // interleave moves flags after positional arguments to the front, so that
@@ -175,7 +208,7 @@ func printOverview(w io.Writer, cmds []*command) {
 	sorted := append([]*command(nil), cmds...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].name < sorted[j].name })
 	for _, c := range sorted {
-		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-14s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run 'wcrg help COMMAND' for a command's flags and defaults.")

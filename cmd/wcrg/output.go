@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"text/tabwriter"
 	"time"
 
 	"github.com/wcrglab/wcrg/engine/atomicfile"
+	"github.com/wcrglab/wcrg/plots"
 )
 
 // table is a result table printed with aligned columns.
@@ -159,4 +161,26 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
+}
+
+// namedFigure is a figure and its file stem.
+type namedFigure struct {
+	name string
+	fig  *plots.Figure
+}
+
+// saveFigures writes every figure into dir in every format of plots.Formats
+// with its CSV, and returns one pattern per figure (dir/name.{png,svg,pdf,csv}).
+func saveFigures(dir string, figs []namedFigure) ([]string, error) {
+	var files []string
+	for _, f := range figs {
+		base := filepath.Join(dir, f.name)
+		for _, ext := range plots.Formats() {
+			if err := f.fig.Save(base + "." + ext); err != nil {
+				return nil, err
+			}
+		}
+		files = append(files, base+".{png,svg,pdf,csv}")
+	}
+	return files, nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/wcrglab/wcrg/engine/fieldio"
 	"github.com/wcrglab/wcrg/engine/lattice"
+	"github.com/wcrglab/wcrg/engine/lensing"
 	"github.com/wcrglab/wcrg/engine/wcrg"
 	"github.com/wcrglab/wcrg/plots"
 )
@@ -56,6 +57,7 @@ type samplesSidecar struct {
 	Seconds     float64       `json:"seconds"`
 	SecPerField float64       `json:"seconds_per_field"`
 	Snapshots   []string      `json:"snapshots,omitempty"`
+	Kappa       string        `json:"kappa_file,omitempty"` // lensing models: the fields mapped back to κ
 	Created     string        `json:"created"`
 	Command     string        `json:"command"`
 	OutputFile  string        `json:"file"`
@@ -284,6 +286,14 @@ into a directory named after the output.`,
 			if len(side.Snapshots) > 0 {
 				e.logf("wrote %s", filepath.Join(snapDir, "scale*.{png,csv}"))
 			}
+			if p := m.Provenance.Lensing; p != nil && side.Stored > 0 {
+				kp, err := writeKappa(*out, *p, m.Provenance.PixelArcmin)
+				if err != nil {
+					return err
+				}
+				side.Kappa = filepath.Base(kp)
+				e.logf("wrote %s: the fields mapped back to κ by the model's preprocessing (%s transform)", kp, p.Transform)
+			}
 			if err := writeJSON(sidecarPath(*out), side); err != nil {
 				return err
 			}
@@ -328,4 +338,23 @@ into a directory named after the output.`,
 		}
 	}
 	return c
+}
+
+// writeKappa maps the generated fields in out back to κ through the
+// lensing preprocessing p and writes them beside out as OUT_kappa.npy with a
+// lensing-maps sidecar. It returns the path written.
+func writeKappa(out string, p lensing.Prep, pixelArcmin float64) (string, error) {
+	st, _, err := fieldio.Read(out, fieldio.Options{})
+	if err != nil {
+		return "", err
+	}
+	kp := strings.TrimSuffix(out, filepath.Ext(out)) + "_kappa.npy"
+	kappa := p.Inverse(*st)
+	if err := fieldio.WriteNpy(kp, kappa, fieldio.Float64); err != nil {
+		return "", err
+	}
+	side := lensingMapsSidecar{Schema: "wcrg-lab/lensing-maps/v1", Kind: "generated", Maps: kappa.N, L: kappa.L, PixelArcmin: pixelArcmin,
+		Source: filepath.Base(out), Created: time.Now().UTC().Format(time.RFC3339),
+		Command: fmt.Sprintf("wcrg sample (--out %s), mapped back by the %s transform", out, p.Transform), OutputFile: filepath.Base(kp)}
+	return kp, writeJSON(sidecarPath(kp), side)
 }

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"gonum.org/v1/gonum/mat"
-
 	"github.com/wcrglab/wcrg/engine/energy"
 	"github.com/wcrglab/wcrg/engine/estimate"
 	"github.com/wcrglab/wcrg/engine/fft2"
@@ -600,28 +598,12 @@ func hessianSpectrum(k [][]float64, n int) []float64 {
 		}
 	}
 	eig := make([]float64, 0, 3*n*n)
-	h := mat.NewSymDense(6, nil)
-	var es mat.EigenSym
-	vals := make([]float64, 6)
+	var he hermitian3
 	for w := 0; w < n*n; w++ {
-		// [[Re, −Im], [Im, Re]]: each eigenvalue of the block twice.
-		for e := 0; e < 3; e++ {
-			for q := e; q < 3; q++ {
-				z := hat[e*3+q][w]
-				if e == q {
-					z = complex(real(z), 0)
-				}
-				h.SetSym(e, q, real(z))
-				h.SetSym(e+3, q+3, real(z))
-				h.SetSym(e, q+3, -imag(z))
-				h.SetSym(q, e+3, imag(z))
-			}
-		}
-		if !es.Factorize(h, false) {
+		vals, ok := he.eigenvalues(hat, w)
+		if !ok {
 			panic("experiment: symmetric 6×6 eigendecomposition failed")
 		}
-		es.Values(vals)
-		slices.Sort(vals)
 		eig = append(eig, vals[0], vals[2], vals[4])
 	}
 	slices.Sort(eig)

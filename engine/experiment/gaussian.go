@@ -100,28 +100,13 @@ func ConditionalConditions(b wavelet.Basis, L, J int, s gaussfield.Spectrum) ([]
 			}
 		}
 		lo, hi := math.Inf(1), 0.0
-		h := mat.NewSymDense(6, nil)
-		var es mat.EigenSym
+		var he hermitian3
 		for w := 0; w < n*n; w++ {
-			// The 3×3 Hermitian block as a 6×6 real symmetric matrix
-			// [[Re, −Im], [Im, Re]], whose eigenvalues are those of the block,
-			// each twice.
-			for e := 0; e < 3; e++ {
-				for q := e; q < 3; q++ {
-					z := blocks[e*3+q][w]
-					if e == q {
-						z = complex(real(z), 0)
-					}
-					h.SetSym(e, q, real(z))
-					h.SetSym(e+3, q+3, real(z))
-					h.SetSym(e, q+3, -imag(z))
-					h.SetSym(q, e+3, imag(z))
-				}
-			}
-			if !es.Factorize(h, false) {
+			vals, ok := he.eigenvalues(blocks, w)
+			if !ok {
 				return nil, fmt.Errorf("experiment: eigenvalues failed at level %d", j)
 			}
-			for _, v := range es.Values(nil) {
+			for _, v := range vals {
 				if v > 1e-12 {
 					lo = math.Min(lo, v)
 				}
@@ -131,4 +116,42 @@ func ConditionalConditions(b wavelet.Basis, L, J int, s gaussfield.Spectrum) ([]
 		out[j-1] = hi / lo
 	}
 	return out, nil
+}
+
+// hermitian3 computes the eigenvalues of 3×3 Hermitian matrices, such as
+// the symbols of block convolutions at one frequency, through the 6×6 real
+// symmetric matrix [[Re, −Im], [Im, Re]], whose eigenvalues are those of the
+// 3×3 matrix, each twice. The zero value is ready to use; it reuses its
+// workspace from call to call.
+type hermitian3 struct {
+	h    *mat.SymDense
+	es   mat.EigenSym
+	vals [6]float64
+}
+
+// eigenvalues returns the six eigenvalues, ascending (each eigenvalue of
+// the 3×3 matrix twice), of the matrix with entries blocks[3e+q][w] for
+// e ≤ q; the lower triangle follows by Hermitian symmetry and the
+// imaginary parts of the diagonal are ignored. The slice is overwritten by
+// the next call. ok is false if the eigendecomposition failed.
+func (he *hermitian3) eigenvalues(blocks [][]complex128, w int) (vals []float64, ok bool) {
+	if he.h == nil {
+		he.h = mat.NewSymDense(6, nil)
+	}
+	for e := 0; e < 3; e++ {
+		for q := e; q < 3; q++ {
+			z := blocks[e*3+q][w]
+			if e == q {
+				z = complex(real(z), 0)
+			}
+			he.h.SetSym(e, q, real(z))
+			he.h.SetSym(e+3, q+3, real(z))
+			he.h.SetSym(e, q+3, -imag(z))
+			he.h.SetSym(q, e+3, imag(z))
+		}
+	}
+	if !he.es.Factorize(he.h, false) {
+		return nil, false
+	}
+	return he.es.Values(he.vals[:]), true
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/wcrglab/wcrg/engine/atomicfile"
 	"github.com/wcrglab/wcrg/engine/energy"
 	"github.com/wcrglab/wcrg/engine/estimate"
+	"github.com/wcrglab/wcrg/engine/lensing"
 	"github.com/wcrglab/wcrg/engine/wavelet"
 )
 
@@ -29,7 +30,12 @@ type Provenance struct {
 	Created time.Time `json:"created"`
 	Kind    string    `json:"kind,omitempty"` // "phi4", "gaussian", "lensing", … when known
 	Beta    float64   `json:"beta,omitempty"` // φ⁴/Ising coupling when the data came from the built-in generator
-	Notes   []string  `json:"notes,omitempty"`
+	// Lensing is the preprocessing that turned κ maps into the training
+	// fields (wcrg lensing prep); generated fields map back to κ through
+	// its Inverse. PixelArcmin is the fields' pixel side (0: unknown).
+	Lensing     *lensing.Prep `json:"lensing_prep,omitempty"`
+	PixelArcmin float64       `json:"pixel_arcmin,omitempty"`
+	Notes       []string      `json:"notes,omitempty"`
 }
 
 // ScaleDiagnostics are the per-scale figures of a fit (spec §3.4).
@@ -231,6 +237,14 @@ func Decode(r io.Reader) (*Model, error) {
 	}
 	if !finite(f.Mean) || !(f.Scale > 0) || math.IsInf(f.Scale, 0) {
 		return nil, fmt.Errorf("standardization mean %g, scale %g", f.Mean, f.Scale)
+	}
+	if p := f.Provenance.Lensing; p != nil {
+		if err := p.Validate(); err != nil {
+			return nil, fmt.Errorf("provenance: %v", err)
+		}
+	}
+	if v := f.Provenance.PixelArcmin; v < 0 || !finite(v) {
+		return nil, fmt.Errorf("provenance: pixel size %g arcmin", v)
 	}
 	m := &Model{Settings: f.Settings, L: f.L, Levels: f.Levels, Mean: f.Mean, Scale: f.Scale,
 		Gamma: f.Gamma, Diagnostics: f.Diagnostics, Provenance: f.Provenance}
