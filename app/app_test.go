@@ -82,6 +82,9 @@ func TestSlowingDownTab(t *testing.T) {
 	if c.plot.Figure() == nil || !strings.Contains(c.table.Text, "wcrg") || !strings.Contains(c.table.Text, "cluster") {
 		t.Errorf("after the study: figure %v, table %q", c.plot.Figure(), c.table.Text)
 	}
+	if f := c.gdPlot.Figure(); f == nil || f.Name != "csd_gd" || !strings.Contains(c.table.Text, "gd-direct") || !strings.Contains(c.table.Text, "gd-wcrg") {
+		t.Errorf("τ_GD plot %v, table %q", f, c.table.Text)
+	}
 	c.sides.SetText("12")
 	if _, err := c.settings(); err == nil {
 		t.Error("L = 12 accepted")
@@ -89,8 +92,8 @@ func TestSlowingDownTab(t *testing.T) {
 	// The Ising preset switches the model, its samplers and β; a β-scan
 	// plots τ against ξ.
 	c.preset.SetSelected(csdPresets[3].name)
-	if c.model.Selected != csdModelIsing || !slices.Equal(c.samplers.Options, csdSamplers[csdModelIsing]) || c.theory.Checked {
-		t.Errorf("Ising preset: model %q, samplers %v, theory %v", c.model.Selected, c.samplers.Options, c.theory.Checked)
+	if c.model.Selected != csdModelIsing || !slices.Equal(c.samplers.Options, csdSamplers[csdModelIsing]) || c.theory.Checked || c.gd.Checked {
+		t.Errorf("Ising preset: model %q, samplers %v, theory %v, τ_GD %v", c.model.Selected, c.samplers.Options, c.theory.Checked, c.gd.Checked)
 	}
 	c.sides.SetText("8")
 	c.beta.SetText("0.40,0.44")

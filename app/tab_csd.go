@@ -57,10 +57,12 @@ type csdTab struct {
 	fields   *widget.Entry
 	samplers *widget.CheckGroup
 	theory   *widget.Check
+	gd       *widget.Check
 	run      *widget.Button
 	cancel   *widget.Button
 	status   *widget.Label
 	plot     *widgets.PlotView
+	gdPlot   *widgets.PlotView // τ_GD against ξ
 	table    *widget.Label
 	content  fyne.CanvasObject
 }
@@ -73,6 +75,8 @@ func newCSDTab(a *App) *csdTab {
 	t.fields = intEntry(300, 16, 100000)
 	t.theory = widget.NewCheck("Gaussian-theory overlay (κ of the direct and conditional precisions, m = 1/ξ)", nil)
 	t.theory.SetChecked(true)
+	t.gd = widget.NewCheck("τ_GD of direct and WC-RG maximum likelihood (Gaussian theory, m = 1/ξ)", nil)
+	t.gd.SetChecked(true)
 	t.samplers = widget.NewCheckGroup(csdSamplers[csdModelPhi4], nil)
 	t.model = widget.NewSelect([]string{csdModelPhi4, csdModelIsing}, func(m string) {
 		t.samplers.Options = csdSamplers[m]
@@ -87,8 +91,11 @@ func newCSDTab(a *App) *csdTab {
 		if m == csdModelIsing {
 			t.theory.SetChecked(false)
 			t.theory.Disable()
+			t.gd.SetChecked(false)
+			t.gd.Disable()
 		} else {
 			t.theory.Enable()
+			t.gd.Enable()
 		}
 	})
 	t.model.SetSelected(csdModelPhi4)
@@ -116,6 +123,7 @@ func newCSDTab(a *App) *csdTab {
 		widget.NewFormItem("Fields per point", t.fields),
 		widget.NewFormItem("Samplers", t.samplers),
 		widget.NewFormItem("", t.theory),
+		widget.NewFormItem("", t.gd),
 	)
 	t.run = widget.NewButtonWithIcon("Run study", theme.MediaPlayIcon(), t.start)
 	t.run.Importance = widget.HighImportance
@@ -124,10 +132,13 @@ func newCSDTab(a *App) *csdTab {
 	t.status = widget.NewLabel("metropolis, cluster, hmc: τ_int(|m|) in sweeps. mala: direct MALA on the full energy. wcrg: cost-weighted relaxation of the conditional MALA chains of a WC-RG fit.")
 	t.status.Wrapping = fyne.TextWrapWord
 	t.plot = widgets.NewPlotView(a.exportFigure)
+	t.gdPlot = widgets.NewPlotView(a.exportFigure)
 	t.table = widget.NewLabel("")
 	t.table.TextStyle = fyne.TextStyle{Monospace: true}
 	left := container.NewVBox(form, container.NewHBox(t.run, t.cancel), t.status)
-	right := container.NewVSplit(t.plot, container.NewScroll(t.table))
+	plotsRow := container.NewHSplit(t.plot, t.gdPlot)
+	plotsRow.Offset = 0.6
+	right := container.NewVSplit(plotsRow, container.NewScroll(t.table))
 	split := container.NewHSplit(container.NewVScroll(left), right)
 	split.Offset = 0.28
 	t.content = split
@@ -165,6 +176,7 @@ func (t *csdTab) settings() (experiment.CSDSettings, error) {
 	}
 	set.Seed = 1
 	set.Theory = t.theory.Checked
+	set.GD = t.gd.Checked
 	return set, nil
 }
 
@@ -180,20 +192,36 @@ func (t *csdTab) start() {
 	if set.Theory {
 		total += 2 * len(set.Sides) * len(set.Betas)
 	}
+	if set.GD {
+		total += 3 * len(set.Sides) * len(set.Betas)
+	}
 	title := fmt.Sprintf("Critical slowing down, %s at β = %s", t.model.Selected, strings.TrimSpace(t.beta.Text))
 	t.a.jobs.Start("csd", "Critical slowing down", func(ctx context.Context, report func(Progress)) (func(), error) {
 		defer fyne.Do(func() { t.run.Enable(); t.cancel.Disable() })
 		var pts []experiment.CSDPoint
 		status := ""
+		var tauPts, gdPts []experiment.CSDPoint
 		pts, err := experiment.RunCSD(ctx, set, func(p experiment.CSDPoint) {
 			pts = append(pts, p)
-			fig := csdFigure(title, len(set.Betas) > 1, pts)
-			img := widgets.RenderFigure(fig)
 			text := csdTable(pts)
-			fyne.Do(func() {
-				t.plot.SetFigure(fig, img)
-				t.table.SetText(text)
-			})
+			if experiment.IsGD(p.Sampler) {
+				gdPts = append(gdPts, p)
+				fig := plots.CSDFigure("Estimation: τ_GD against ξ", "ξ", gdPts, func(p experiment.CSDPoint) float64 { return p.Xi }, experiment.FitZXi(gdPts))
+				fig.Name = "csd_gd"
+				img := widgets.RenderFigure(fig)
+				fyne.Do(func() {
+					t.gdPlot.SetFigure(fig, img)
+					t.table.SetText(text)
+				})
+			} else {
+				tauPts = append(tauPts, p)
+				fig := csdFigure(title, len(set.Betas) > 1, tauPts)
+				img := widgets.RenderFigure(fig)
+				fyne.Do(func() {
+					t.plot.SetFigure(fig, img)
+					t.table.SetText(text)
+				})
+			}
 			report(Progress{Fraction: float64(len(pts)) / float64(total), Text: status})
 		}, func(s string) {
 			status = s

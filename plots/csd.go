@@ -42,6 +42,9 @@ func CSDFigure(title, xName string, pts []experiment.CSDPoint, x func(experiment
 	if slices.ContainsFunc(keys, func(k string) bool { return strings.HasPrefix(k, "theory") }) {
 		yName += "  (theory: condition number κ)"
 	}
+	if len(keys) > 0 && !slices.ContainsFunc(keys, func(k string) bool { return !experiment.IsGD(k) }) {
+		yName = "τ_GD [gradient-descent iterations]"
+	}
 	fig := LineFigure(Axes{Title: title, X: xName, Y: yName, LogX: true, LogY: true}, series...)
 	fig.Name = "csd"
 	return fig

@@ -33,6 +33,13 @@ for each sampler the integrated autocorrelation time in full-field sweeps:
   theory-direct, theory-wcrg (with --theory) the Gaussian-theory condition numbers
                             of spec §7.3 for a free field with m = 1/ξ: the direct
                             precision's κ, and the largest conditional κ over scales
+  gd-direct, gd-wcrg, gd-wcrg-phi (with --gd) τ_GD: gradient-descent iterations of
+                            maximum likelihood with exact Gaussian moments at m = 1/ξ
+                            (spec §3.3): the direct nearest-neighbour model on φ_0, and
+                            the slowest WC-RG conditional (db4, window half-width 1) with
+                            the couplings to φ_j as zero-sum kernels (gd-wcrg) or on
+                            φ_j itself as in spec §2.2 (gd-wcrg-phi), whose moments
+                            carry φ_j's growing low-frequency power
 With --model ising the fields are ±1 Ising spins (H = −Σ s_x s_y, default β = β_c =
 ln(1+√2)/2), generated with Wolff clusters, and the samplers are
   metropolis                checkerboard single-spin Metropolis, one sweep = L² updates
@@ -41,8 +48,9 @@ ln(1+√2)/2), generated with Wolff clusters, and the samplers are
 --beta takes one coupling (an L-study) or several (a β-scan, e.g. --L 64 --beta
 0.55,0.60,0.64,0.66,0.68, where ξ varies at fixed L). Fits τ ∝ L^z (one β) and
 τ ∝ ξ^z per sampler. With --out, writes csd.csv, csd.json and the log–log figures
-csd.png/.svg/.pdf (τ against L, one β) and csd_xi.png/.svg/.pdf (τ against ξ), one
-series per sampler with its fitted line and z in the legend.
+csd.png/.svg/.pdf (τ against L, one β), csd_xi.png/.svg/.pdf (τ against ξ) and
+csd_gd.png/.svg/.pdf (τ_GD against ξ), one series per sampler with its fitted line
+and exponent in the legend.
 The quick preset (--quick) runs L = 8, 16, 32 with metropolis, cluster and wcrg.`,
 	}
 	c.setup = func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
@@ -54,6 +62,7 @@ The quick preset (--quick) runs L = 8, 16, 32 with metropolis, cluster and wcrg.
 		steps := fs.Int("steps", 4000, "recorded MALA steps per chain (direct MALA: × (L/L_min)²)")
 		seed := fs.Uint64("seed", 1, "random seed")
 		theory := fs.Bool("theory", true, "add the Gaussian-theory condition numbers (direct and conditional) for m = 1/ξ")
+		gd := fs.Bool("gd", true, "add τ_GD, the gradient-descent iterations of direct and WC-RG maximum likelihood in Gaussian theory at m = 1/ξ (csd_gd figure)")
 		quick := fs.Bool("quick", false, "the live-demo preset: L = 8,16,32, samplers metropolis,cluster,wcrg, 300 fields")
 		out := fs.String("out", "", "directory for csd.csv, csd.json and the figure (optional)")
 		return func(ctx context.Context, e *env, args []string) error {
@@ -92,6 +101,10 @@ The quick preset (--quick) runs L = 8, 16, 32 with metropolis, cluster and wcrg.
 				if *theory {
 					return usagef("--theory: the Gaussian-theory overlay is for φ⁴")
 				}
+				*gd = *gd && flagSet(fs, "gd")
+				if *gd {
+					return usagef("--gd: the τ_GD study is for φ⁴")
+				}
 			default:
 				return usagef("--model %q: want phi4 or ising", *modelName)
 			}
@@ -119,8 +132,12 @@ The quick preset (--quick) runs L = 8, 16, 32 with metropolis, cluster and wcrg.
 			p := e.progress()
 			t := &table{title: fmt.Sprintf("%s at β = %s: autocorrelation time in full-field sweeps", modelTitle, *betaList),
 				header: []string{"L", "β", "ξ", "Binder U", "sampler", "τ", "± error", "seconds", "note"}}
-			pts, err := experiment.RunCSD(ctx, experiment.CSDSettings{Model: *modelName, Beta: beta, Betas: betas, Sides: sides, Samplers: names, Fields: *fields, Steps: *steps, Seed: *seed, Theory: *theory},
+			pts, err := experiment.RunCSD(ctx, experiment.CSDSettings{Model: *modelName, Beta: beta, Betas: betas, Sides: sides, Samplers: names, Fields: *fields, Steps: *steps, Seed: *seed, Theory: *theory, GD: *gd},
 				func(pt experiment.CSDPoint) {
+					if experiment.IsGD(pt.Sampler) {
+						p.update(true, "L=%d β=%g %s: τ_GD = %.0f iterations (ξ = %.3g)", pt.L, pt.Beta, pt.Sampler, pt.Tau, pt.Xi)
+						return
+					}
 					p.update(true, "L=%d β=%g %s: τ = %.3g ± %.2g (ξ = %.3g)", pt.L, pt.Beta, pt.Sampler, pt.Tau, pt.TauErr, pt.Xi)
 				},
 				func(s string) { p.update(false, "%s", s) })
@@ -128,7 +145,16 @@ The quick preset (--quick) runs L = 8, 16, 32 with metropolis, cluster and wcrg.
 			if err != nil {
 				return err
 			}
+			var tauPts, gdPts []experiment.CSDPoint
+			gt := &table{title: "τ_GD: gradient-descent iterations of maximum likelihood, Gaussian theory at m = 1/ξ (db4, windows of half-width 1)",
+				header: []string{"L", "β", "ξ", "estimator", "τ_GD", "note"}}
 			for _, pt := range pts {
+				if experiment.IsGD(pt.Sampler) {
+					gdPts = append(gdPts, pt)
+					gt.add(pt.L, pt.Beta, pt.Xi, pt.Sampler, pt.Tau, pt.Note)
+					continue
+				}
+				tauPts = append(tauPts, pt)
 				t.add(pt.L, pt.Beta, pt.Xi, pt.Binder, pt.Sampler, pt.Tau, pt.TauErr, pt.Seconds, pt.Note)
 			}
 			st := &table{title: "WC-RG per scale: τ_int of Ē_j (MALA steps at that scale)", header: []string{"L", "j", "d̄_j/L²", "τ_j", "± error", "δ_j", "acceptance"}}
@@ -141,22 +167,31 @@ The quick preset (--quick) runs L = 8, 16, 32 with metropolis, cluster and wcrg.
 			var figs []*plots.Figure
 			result := map[string]any{"model": *modelName, "beta": betas, "points": pts}
 			if len(betas) == 1 {
-				fits := experiment.FitZ(pts)
-				ft, fig := csdFits(fits, pts, "L", func(pt experiment.CSDPoint) float64 { return float64(pt.L) },
+				fits := experiment.FitZ(tauPts)
+				ft, fig := csdFits(fits, tauPts, "L", func(pt experiment.CSDPoint) float64 { return float64(pt.L) },
 					fmt.Sprintf("Critical slowing down, %s at β = %.4g", modelTitle, beta))
 				fig.Name = "csd"
 				tables, figs = append(tables, ft), append(figs, fig)
 				result["fits"] = fits
 			}
-			fitsXi := experiment.FitZXi(pts)
+			fitsXi := experiment.FitZXi(tauPts)
 			title := fmt.Sprintf("Critical slowing down, %s at β = %s", modelTitle, *betaList)
 			if len(betas) > 1 {
 				title = fmt.Sprintf("Critical slowing down, %s at L = %s, β = %s", modelTitle, *Ls, *betaList)
 			}
-			ftx, figx := csdFits(fitsXi, pts, "ξ", func(pt experiment.CSDPoint) float64 { return pt.Xi }, title)
+			ftx, figx := csdFits(fitsXi, tauPts, "ξ", func(pt experiment.CSDPoint) float64 { return pt.Xi }, title)
 			figx.Name = "csd_xi"
 			tables, figs = append(tables, ftx), append(figs, figx)
 			result["fits_xi"] = fitsXi
+			if len(gdPts) > 0 {
+				fitsGD := experiment.FitZXi(gdPts)
+				ftg, figg := csdFits(fitsGD, gdPts, "ξ", func(pt experiment.CSDPoint) float64 { return pt.Xi },
+					fmt.Sprintf("Slowing down of estimation: τ_GD against ξ (Gaussian theory, %s points)", modelTitle))
+				ftg.title = "τ_GD ∝ ξ^z: fitted exponents"
+				figg.Name = "csd_gd"
+				tables, figs = append(tables, gt, ftg), append(figs, figg)
+				result["fits_gd"] = fitsGD
+			}
 			if *out != "" {
 				for _, fig := range figs {
 					for _, ext := range []string{"png", "svg", "pdf"} {
@@ -168,7 +203,7 @@ The quick preset (--quick) runs L = 8, 16, 32 with metropolis, cluster and wcrg.
 				if err := writeJSON(filepath.Join(*out, "csd.json"), result); err != nil {
 					return err
 				}
-				e.logf("wrote %s and the figures with their numbers: %s", filepath.Join(*out, "csd.json"), filepath.Join(*out, "{csd,csd_xi}.{png,svg,pdf,csv}"))
+				e.logf("wrote %s and the figures with their numbers: %s", filepath.Join(*out, "csd.json"), filepath.Join(*out, "{csd,csd_xi,csd_gd}.{png,svg,pdf,csv}"))
 			}
 			return e.emit(result, append([]*table{t, st}, tables...))
 		}

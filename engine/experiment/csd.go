@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/wcrglab/wcrg/engine/gaussfield"
@@ -104,7 +106,19 @@ type CSDSettings struct {
 	// steps per e-fold of the slowest mode) and the largest over the scales
 	// of the conditional precisions ("theory-wcrg", db4).
 	Theory bool
+	// GD adds, at every point, τ_GD of Gaussian theory for a free field with
+	// the measured correlation length (m = 1/ξ; GaussianTauGD, db4, coupling
+	// windows of half-width 1): "gd-direct" (direct maximum likelihood),
+	// "gd-wcrg" (WC-RG maximum likelihood, the slowest scale, couplings to
+	// φ_j as zero-sum kernels) and "gd-wcrg-phi" (the same with couplings
+	// to φ_j itself, as in spec §2.2). Tau is then a count of gradient
+	// iterations, not of sweeps (IsGD).
+	GD bool
 }
+
+// IsGD says whether a study's sampler name is a τ_GD series, whose Tau is
+// a number of gradient-descent iterations.
+func IsGD(sampler string) bool { return strings.HasPrefix(sampler, "gd-") }
 
 // CSDPoint is one lattice side of a study.
 type CSDPoint struct {
@@ -204,6 +218,39 @@ func phi4CSDPoint(ctx context.Context, set CSDSettings, L, Lmin int, beta float6
 		out = append(out, p)
 		if progress != nil {
 			progress(p)
+		}
+	}
+	if set.GD && xi > 0 {
+		say("L=%d β=%g: τ_GD of Gaussian theory at m = 1/ξ = %.3g", L, beta, 1/xi)
+		t0 := time.Now()
+		b, _ := wavelet.New("db4")
+		gd, err := GaussianTauGD(b, L, 1/xi, 1, 0)
+		if err != nil {
+			return out, err
+		}
+		levels := func(rs []GDResult) string {
+			var parts []string
+			for _, r := range rs {
+				parts = append(parts, strconv.Itoa(r.Iterations))
+			}
+			return "levels j = 1…: " + strings.Join(parts, ", ")
+		}
+		sec := time.Since(t0).Seconds()
+		for _, g := range []struct {
+			name string
+			n    int
+			note string
+		}{
+			{"gd-direct", gd.Direct.Iterations, fmt.Sprintf("nearest-neighbour Gaussian on φ_0, κ = %.3g", gd.Direct.Cond)},
+			{"gd-wcrg", gd.WCRG, levels(gd.Levels)},
+			{"gd-wcrg-phi", gd.WCRGPhiCross, levels(gd.LevelsPhiCross)},
+		} {
+			p := base
+			p.Sampler, p.Tau, p.Note, p.Seconds = g.name, float64(g.n), g.note, sec
+			out = append(out, p)
+			if progress != nil {
+				progress(p)
+			}
 		}
 	}
 	for _, smp := range set.Samplers {

@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 )
@@ -12,6 +13,21 @@ type PowerLaw struct {
 	// Chi2 is χ² of the weighted fit, with Points − 2 degrees of freedom.
 	Chi2   float64
 	Points int
+}
+
+// MarshalJSON writes the fit with null for a value that is not finite (ZErr
+// of a fit through two unweighted points is unknown: NaN).
+func (p PowerLaw) MarshalJSON() ([]byte, error) {
+	num := func(v float64) *float64 {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil
+		}
+		return &v
+	}
+	return json.Marshal(struct {
+		Z, ZErr, A, Chi2 *float64
+		Points           int
+	}{num(p.Z), num(p.ZErr), num(p.A), num(p.Chi2), p.Points})
 }
 
 // FitPowerLaw fits log y = log A + Z log x by weighted least squares with

@@ -30,7 +30,36 @@ type GaussianFit struct {
 	Model *energy.Model
 	n, nc int
 	p     [][]complex128 // P(ω) per ω, (nc+1)² row-major (index 0 unused for plain)
-	q     [][]complex128 // Q̂_k(ω) per parameter, (nc+1)² per ω
+	q     []gfTerm       // Q̂_k(ω) per parameter, as its two nonzero entries
+	// plain holds a plain one-channel model's distinct modes (Q̂ and P are
+	// then real numbers per ω), for the fast path of NLL.
+	plain []plainMode
+}
+
+// plainMode is a group of frequencies with the same P and Q̂_k values.
+type plainMode struct {
+	mult float64   // number of frequencies
+	p    float64   // P(ω)
+	q    []float64 // Q̂_k(ω) per parameter
+}
+
+// gfTerm is the Fourier kernel of one parameter: Q̂_k(ω) has phase[ω] at
+// (c, d) and its conjugate at (d, c) (their sum, 2 Re phase, if c = d).
+type gfTerm struct {
+	c, d  int
+	phase []complex128
+}
+
+// entry returns Q̂_k(ω)[i][j].
+func (t *gfTerm) entry(w, i, j int) complex128 {
+	var v complex128
+	if i == t.c && j == t.d {
+		v += t.phase[w]
+	}
+	if i == t.d && j == t.c {
+		v += cmplx.Conj(t.phase[w])
+	}
+	return v
 }
 
 // NewGaussianFit prepares exact ML for model m (conditional or plain, no
@@ -38,6 +67,41 @@ type GaussianFit struct {
 // γ = 1 down to the model's level (a plain model of side L is the direct
 // model). level is j for a conditional model of φ̄_j, 0 for the direct one.
 func NewGaussianFit(m *energy.Model, b wavelet.Basis, L, level int, s gaussfield.Spectrum) (*GaussianFit, error) {
+	return newGaussianFit(m, b, L, level, s, nil)
+}
+
+// NewGaussianFitZeroSumCross is NewGaussianFit for a conditional model whose
+// couplings between φ_j and φ̄_j are zero-sum kernels: every term
+// ½Σ_x φ_j(x) φ̄_d(x−s) of m with s ≠ 0 becomes
+// ½Σ_x φ_j(x) (φ̄_d(x−s) − φ̄_d(x)), the kernel δ_s − δ_0 between φ_j and
+// φ̄_d, and the s = 0 cross terms are dropped. The family is
+// the same: a conditional's coupling kernel K̄' = Ḡ K Gᵀ of a stationary
+// field sums to zero, because the detail filters vanish at zero frequency
+// and the low-pass at π. But its moments no longer carry the growing
+// low-frequency power of φ_j (their symbol e^{−iω·s} − 1 vanishes at ω = 0),
+// so the ML Hessian does not inherit the conditioning of φ_j's spectrum.
+// The returned fit's Model is a copy of m with these terms.
+func NewGaussianFitZeroSumCross(m *energy.Model, b wavelet.Basis, L, level int, s gaussfield.Spectrum) (*GaussianFit, error) {
+	if !m.IsConditional() {
+		return nil, fmt.Errorf("experiment: zero-sum cross terms need a conditional model")
+	}
+	cp := *m
+	cp.Terms = nil
+	var zs []bool
+	for _, t := range m.Terms {
+		if t.C == 0 && t.S == (energy.Shift{}) {
+			continue
+		}
+		cp.Terms = append(cp.Terms, t)
+		zs = append(zs, t.C == 0)
+	}
+	cp.Theta = make([]float64, len(cp.Terms))
+	return newGaussianFit(&cp, b, L, level, s, zs)
+}
+
+// newGaussianFit builds the fit; zeroSum[k] makes term k the zero-sum
+// kernel δ_s − δ_0 (zeroSum nil: no term is).
+func newGaussianFit(m *energy.Model, b wavelet.Basis, L, level int, s gaussfield.Spectrum, zeroSum []bool) (*GaussianFit, error) {
 	if m.Scalar.Len() != 0 {
 		return nil, fmt.Errorf("experiment: exact Gaussian fits take models without a scalar potential")
 	}
@@ -71,19 +135,22 @@ func NewGaussianFit(m *energy.Model, b wavelet.Basis, L, level int, s gaussfield
 		g.p[w] = P
 	}
 	// Fourier kernels of every term: Q̂_cd += ½θ e^{−iω·s}, Q̂_dc += ½θ e^{iω·s}.
-	g.q = make([][]complex128, len(m.Terms))
+	g.q = make([]gfTerm, len(m.Terms))
 	for k, t := range m.Terms {
-		Q := make([]complex128, n*n*d*d)
+		ph := make([]complex128, n*n)
 		for w1 := 0; w1 < n; w1++ {
 			for w2 := 0; w2 < n; w2++ {
-				ph := -2 * math.Pi * float64(w1*t.S[0]+w2*t.S[1]) / float64(n)
-				e := cmplx.Exp(complex(0, ph))
-				base := (w1*n + w2) * d * d
-				Q[base+t.C*d+t.D] += 0.5 * e
-				Q[base+t.D*d+t.C] += 0.5 * cmplx.Conj(e)
+				e := cmplx.Exp(complex(0, -2*math.Pi*float64(w1*t.S[0]+w2*t.S[1])/float64(n)))
+				if zeroSum != nil && zeroSum[k] {
+					e -= 1
+				}
+				ph[w1*n+w2] = 0.5 * e
 			}
 		}
-		g.q[k] = Q
+		g.q[k] = gfTerm{c: t.C, d: t.D, phase: ph}
+	}
+	if !m.IsConditional() && nc == 1 {
+		g.groupPlainModes()
 	}
 	return g, nil
 }
@@ -157,13 +224,16 @@ func channelCovariances(b wavelet.Basis, L, level int, s gaussfield.Spectrum, co
 func (g *GaussianFit) qhat(theta []float64) []complex128 {
 	d := g.nc + 1
 	Q := make([]complex128, g.n*g.n*d*d)
-	for k, qk := range g.q {
+	for k := range g.q {
 		if theta[k] == 0 {
 			continue
 		}
 		t := complex(theta[k], 0)
-		for i, v := range qk {
-			Q[i] += t * v
+		qk := &g.q[k]
+		for w, ph := range qk.phase {
+			base := w * d * d
+			Q[base+qk.c*d+qk.d] += t * ph
+			Q[base+qk.d*d+qk.c] += t * cmplx.Conj(ph)
 		}
 	}
 	return Q
@@ -173,6 +243,9 @@ func (g *GaussianFit) qhat(theta []float64) []complex128 {
 // gradient (if grad ≠ nil). It returns +Inf if A(ω) is not positive
 // definite at some ω.
 func (g *GaussianFit) NLL(theta, grad []float64) float64 {
+	if g.plain != nil {
+		return g.plainNLL(theta, grad)
+	}
 	d := g.nc + 1
 	Q := g.qhat(theta)
 	cond := g.Model.IsConditional()
@@ -227,31 +300,28 @@ func (g *GaussianFit) NLL(theta, grad []float64) float64 {
 		if grad == nil {
 			continue
 		}
-		for k, qk := range g.q {
-			var trk complex128
-			for i := 0; i < d; i++ {
-				for j := 0; j < d; j++ {
-					trk += qk[base+i*d+j] * P[j*d+i]
-				}
+		for k := range g.q {
+			qk := &g.q[k]
+			c, dd := qk.c, qk.d
+			ph := qk.phase[w]
+			// tr(Q̂_k P) over the two entries of Q̂_k.
+			trk := ph*P[dd*d+c] + cmplx.Conj(ph)*P[c*d+dd]
+			gk := real(trk)
+			if c >= 1 {
+				// tr(A⁻¹ A_k), A_k having ph at (c−1, dd−1) and its conjugate
+				// at (dd−1, c−1).
+				tai := ainv[(dd-1)*nc+c-1]*ph + ainv[(c-1)*nc+dd-1]*cmplx.Conj(ph)
+				gk -= real(tai)
 			}
-			// tr(A⁻¹ A_k)
-			var tai complex128
-			for i := 0; i < nc; i++ {
-				for j := 0; j < nc; j++ {
-					tai += ainv[i*nc+j] * qk[base+(j+1)*d+i+1]
-				}
-			}
-			gk := real(trk) - real(tai)
 			if cond {
 				// ∂(BᴴA⁻¹B) = 2Re(B_kᴴA⁻¹B) − (A⁻¹B)ᴴ A_k (A⁻¹B).
-				var t1, t2 complex128
-				for i := 0; i < nc; i++ {
-					t1 += cmplx.Conj(qk[base+(i+1)*d]) * AiB[i]
-					for j := 0; j < nc; j++ {
-						t2 += cmplx.Conj(AiB[i]) * qk[base+(i+1)*d+j+1] * AiB[j]
-					}
+				if c == 0 {
+					// B_k has conj(ph) at dd−1: B_kᴴA⁻¹B = ph·(A⁻¹B)[dd−1].
+					gk += real(P[0]) * 2 * real(ph*AiB[dd-1])
+				} else {
+					t2 := cmplx.Conj(AiB[c-1])*ph*AiB[dd-1] + cmplx.Conj(AiB[dd-1])*cmplx.Conj(ph)*AiB[c-1]
+					gk -= real(P[0]) * real(t2)
 				}
-				gk += real(P[0]) * (2*real(t1) - real(t2))
 			}
 			grad[k] += 0.5 * gk
 		}
@@ -320,10 +390,29 @@ func (w *hermWork) invert(a *mat.CDense) ([]complex128, float64, bool) {
 	return inv, logdet, true
 }
 
-// Hessian returns the Hessian of the NLL at θ by central differences of
-// the exact gradient (step 1e-5 relative).
+// Hessian returns the Hessian of the NLL at θ: exact for plain one-channel
+// models, else by central differences of the exact gradient (step 1e-5
+// relative).
 func (g *GaussianFit) Hessian(theta []float64) *mat.SymDense {
 	m := len(theta)
+	if g.plain != nil {
+		// Exact for plain models: ½ Σ_ω Q̂_k Q̂_l / Q̂².
+		H := mat.NewSymDense(m, nil)
+		for i := range g.plain {
+			md := &g.plain[i]
+			Q := md.value(theta)
+			if !(Q > 0) {
+				continue
+			}
+			r := 0.5 * md.mult / (Q * Q)
+			for k := 0; k < m; k++ {
+				for l := k; l < m; l++ {
+					H.SetSym(k, l, H.At(k, l)+r*md.q[k]*md.q[l])
+				}
+			}
+		}
+		return H
+	}
 	full := make([]float64, m*m) // row k: ∂grad/∂θ_k
 	gp, gm := make([]float64, m), make([]float64, m)
 	th := append([]float64(nil), theta...)
@@ -384,10 +473,10 @@ func (g *GaussianFit) ScoreMatchingStart() []float64 {
 			continue // excluded mode
 		}
 		for k := 0; k < m; k++ {
-			qk := real(g.q[k][w*d*d+c])
+			qk := real(g.q[k].entry(w, 1, 1))
 			r.SetVec(k, r.AtVec(k)+qk)
 			for l := k; l < m; l++ {
-				M.SetSym(k, l, M.At(k, l)+p*qk*real(g.q[l][w*d*d+c]))
+				M.SetSym(k, l, M.At(k, l)+p*qk*real(g.q[l].entry(w, 1, 1)))
 			}
 		}
 	}
@@ -524,4 +613,64 @@ func abs(v int) int {
 		return -v
 	}
 	return v
+}
+
+// value returns Q̂_θ of the mode group.
+func (md *plainMode) value(theta []float64) float64 {
+	var Q float64
+	for k, v := range md.q {
+		Q += theta[k] * v
+	}
+	return Q
+}
+
+// groupPlainModes collects the frequencies of a plain one-channel model into
+// groups with equal P and Q̂_k (to 1e-12), which the lattice symmetries make
+// about 8 times fewer than the frequencies.
+func (g *GaussianFit) groupPlainModes() {
+	index := map[string]int{}
+	for w, P := range g.p {
+		p := real(P[3]) // the (1, 1) entry of the 2×2 block
+		q := make([]float64, len(g.q))
+		for k := range g.q {
+			q[k] = real(g.q[k].entry(w, 1, 1))
+		}
+		id := fmt.Sprintf("%.12g", p)
+		for _, v := range q {
+			id += fmt.Sprintf(",%.12g", v)
+		}
+		if i, ok := index[id]; ok {
+			g.plain[i].mult++
+			continue
+		}
+		index[id] = len(g.plain)
+		g.plain = append(g.plain, plainMode{mult: 1, p: p, q: q})
+	}
+}
+
+// plainNLL is NLL for a plain one-channel model: ½ Σ_ω (Q̂P − log Q̂), with
+// the modes where P = 0 (the massless zero mode) left out.
+func (g *GaussianFit) plainNLL(theta, grad []float64) float64 {
+	if grad != nil {
+		clear(grad)
+	}
+	var nll float64
+	for i := range g.plain {
+		md := &g.plain[i]
+		Q := md.value(theta)
+		if !(Q > 0) {
+			if md.p == 0 {
+				continue
+			}
+			return math.Inf(1)
+		}
+		nll += 0.5 * md.mult * (Q*md.p - math.Log(Q))
+		if grad != nil {
+			r := 0.5 * md.mult * (md.p - 1/Q)
+			for k, v := range md.q {
+				grad[k] += r * v
+			}
+		}
+	}
+	return nll
 }
