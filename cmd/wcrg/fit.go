@@ -181,6 +181,10 @@ lies beside the data) is written atomically to --out.`,
 				}
 				prov.Kind, prov.Lensing, prov.PixelArcmin = "lensing", &lf.Prep, lf.PixelArcmin
 				prov.Notes = append(prov.Notes, "data: "+lf.Command)
+				if !flagSet(fs, "standardize") {
+					// Lensing fields are centred and scaled (spec §10, row 18).
+					set.Standardize = wcrg.StandardizeCenterScale
+				}
 			}
 			J := set.Levels
 			if J == 0 {

@@ -166,6 +166,7 @@ units with the quartic fit, and all V_j in standardized units.`,
 		maxFields := fs.Int("max-fields", 0, "use only the first N training fields (0: all)")
 		workers := fs.Int("workers", 0, "goroutines (0: one per core)")
 		beside := fs.String("beside", "", "a second model (e.g. φ⁴ beside lensing): also draw both models' V_j in one figure")
+		besideData := fs.String("beside-data", "", "training fields of the --beside model (default: the file recorded in it)")
 		crop := fs.Bool("crop", false, "crop non-square or non-power-of-two fields (as for the fit)")
 		patch := fs.Int("patch", 0, "cut fields into patches of this power-of-two side (as for the fit)")
 		return func(ctx context.Context, e *env, args []string) error {
@@ -296,7 +297,9 @@ units with the quartic fit, and all V_j in standardized units.`,
 				return err
 			}
 			if *beside != "" {
-				m2, h2, _, _, err := reconstruct(ctx, e, *beside, hamiltonianOptions{free: hopt.free})
+				bopt := hopt
+				bopt.data = *besideData
+				m2, h2, _, _, err := reconstruct(ctx, e, *beside, bopt)
 				if err != nil {
 					return fmt.Errorf("--beside: %w", err)
 				}

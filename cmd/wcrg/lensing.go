@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -507,7 +508,7 @@ func writeLensingFigures(dir string, names []string, pdfs []lensing.PDF, specs [
 	for i, name := range names {
 		name = filepath.Base(name)
 		p := plots.Series{Name: name, X: pdfs[i].Centers, Y: pdfs[i].Density, Err: pdfs[i].StdErr, Dashed: i > 0}
-		sp := plots.Series{Name: name, X: specs[i].Ell, Err: specs[i].StdErr, Markers: true, Dashed: i > 0}
+		sp := plots.Series{Name: name, X: specs[i].Ell, Err: slices.Clone(specs[i].StdErr), Markers: true, Dashed: i > 0}
 		for k, l := range specs[i].Ell {
 			sp.Y = append(sp.Y, l*(l+1)*specs[i].Cl[k]/(2*math.Pi))
 			sp.Err[k] *= l * (l + 1) / (2 * math.Pi)

@@ -226,25 +226,41 @@ func phi4CSDPoint(ctx context.Context, set CSDSettings, L, Lmin int, beta float6
 		b, _ := wavelet.New("db4")
 		gd, err := GaussianTauGD(b, L, 1/xi, 1, 0)
 		if err != nil {
-			return out, err
+			if ctx.Err() != nil {
+				return out, ctx.Err()
+			}
+			say("L=%d β=%g: τ_GD failed: %v", L, beta, err)
 		}
-		levels := func(rs []GDResult) string {
+		levels := func(rs []GDResult) (string, bool) {
 			var parts []string
+			conv := len(rs) > 0
 			for _, r := range rs {
 				parts = append(parts, strconv.Itoa(r.Iterations))
+				conv = conv && r.Converged
 			}
-			return "levels j = 1…: " + strings.Join(parts, ", ")
+			return "levels j = 1…: " + strings.Join(parts, ", "), conv
 		}
 		sec := time.Since(t0).Seconds()
+		lz, lzOK := levels(gd.Levels)
+		lp, lpOK := levels(gd.LevelsPhiCross)
 		for _, g := range []struct {
 			name string
 			n    int
 			note string
+			ok   bool
 		}{
-			{"gd-direct", gd.Direct.Iterations, fmt.Sprintf("nearest-neighbour Gaussian on φ_0, κ = %.3g", gd.Direct.Cond)},
-			{"gd-wcrg", gd.WCRG, levels(gd.Levels)},
-			{"gd-wcrg-phi", gd.WCRGPhiCross, levels(gd.LevelsPhiCross)},
+			{"gd-direct", gd.Direct.Iterations, fmt.Sprintf("nearest-neighbour Gaussian on φ_0, κ = %.3g", gd.Direct.Cond), gd.Direct.Converged},
+			{"gd-wcrg", gd.WCRG, lz, lzOK},
+			{"gd-wcrg-phi", gd.WCRGPhiCross, lp, lpOK},
 		} {
+			if err != nil || !g.ok {
+				// A failed or unfinished count is not a point: a lower
+				// bound would bend the fit.
+				if err == nil {
+					say("L=%d β=%g: %s did not converge within the iteration bound; left out", L, beta, g.name)
+				}
+				continue
+			}
 			p := base
 			p.Sampler, p.Tau, p.Note, p.Seconds = g.name, float64(g.n), g.note, sec
 			out = append(out, p)

@@ -94,3 +94,42 @@ func TestGaussianTauGDScaling(t *testing.T) {
 		prev = r
 	}
 }
+
+// TestDirectGaussianMassless: for the massless field the zero mode is
+// excluded, θ* is the lattice Laplacian (4, −2, −2), and κ of the ML Hessian
+// is the spec's 293 (L = 32) and 1150 (L = 64) (spec §7.3, derived to three
+// digits).
+func TestDirectGaussianMassless(t *testing.T) {
+	b, _ := wavelet.New("db4")
+	for _, c := range []struct {
+		L     int
+		kappa float64
+	}{{32, 293}, {64, 1150}} {
+		g, err := NewGaussianFit(NearestNeighbourModel(c.L), b, c.L, 0, gaussfield.FreeField(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		star, err := g.Optimum(g.ScoreMatchingStart())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, term := range g.Model.Terms {
+			want := -2.0
+			if term.S == (energy.Shift{}) {
+				want = 4
+			}
+			if math.Abs(star[k]-want) > 1e-6 {
+				t.Errorf("L = %d: θ*[%v] = %.8f, want %g", c.L, term.S, star[k], want)
+			}
+		}
+		res, err := g.GradientDescent(1e-3, 1e6)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The spec quotes three significant digits.
+		if math.Abs(res.CondRaw/c.kappa-1) > 0.005 {
+			t.Errorf("L = %d: κ = %.5g, spec %g", c.L, res.CondRaw, c.kappa)
+		}
+		t.Logf("L = %d: κ = %.5g (spec %g), τ_GD = %d", c.L, res.CondRaw, c.kappa, res.Iterations)
+	}
+}

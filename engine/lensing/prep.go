@@ -94,7 +94,9 @@ func (s PrepSettings) Validate() error {
 // generated fields can be mapped back to κ.
 type Prep struct {
 	PrepSettings
-	// KappaMin is the minimum κ of the training maps (after downsampling).
+	// KappaMin is the minimum κ of the training fields (after downsampling
+	// and cutting; Apply refuses smaller values, so apply a Prep fitted on
+	// patches to patches cut the same way).
 	KappaMin float64 `json:"kappa_min"`
 	// Epsilon is the Log transform's offset ε.
 	Epsilon float64 `json:"epsilon,omitempty"`
@@ -129,6 +131,12 @@ func Downsample(s lattice.Stack, k int) (lattice.Stack, error) {
 // Patches cuts P×P patches from every map (tiles or seeded random
 // positions; see PatchMode). Patches of map i come before those of map i+1.
 func Patches(s lattice.Stack, P int, mode PatchMode, perMap int, seed uint64) (lattice.Stack, error) {
+	if P < 1 {
+		return lattice.Stack{}, fmt.Errorf("lensing: patch side %d < 1", P)
+	}
+	if mode == Random && perMap < 1 {
+		return lattice.Stack{}, fmt.Errorf("lensing: random patches need at least 1 patch per map (got %d)", perMap)
+	}
 	if P > s.L {
 		return lattice.Stack{}, fmt.Errorf("lensing: patch side %d is larger than the maps (%d²)", P, s.L)
 	}

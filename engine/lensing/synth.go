@@ -78,8 +78,9 @@ type SynthSettings struct {
 	N        int     `json:"n"`         // number of maps (≥ 1)
 	L        int     `json:"L"`         // pixels per side, a power of two ≥ 8
 	FieldDeg float64 `json:"field_deg"` // side of a map in degrees
-	// Sigma is the pixel standard deviation σ_κ of the maps (its ensemble
-	// value: exactly the target spectrum's variance).
+	// Sigma is the pixel standard deviation σ_κ of the maps: exactly the
+	// ensemble value for Gaussian maps; for lognormal ones up to the
+	// clipped power (SynthReport.ClippedPower, 10⁻⁴ for the defaults).
 	Sigma float64 `json:"sigma"`
 	// Shift is the lognormal shift λ > 0 (the minimum possible κ is −λ);
 	// ignored for Gaussian maps. Smaller λ/σ_κ means a longer tail.
@@ -90,7 +91,8 @@ type SynthSettings struct {
 }
 
 // DefaultSynthSettings returns 64 lognormal maps of 128² on 3.5° × 3.5°
-// (1.64′ pixels) with σ_κ = 0.02 and λ = 0.03, a skewness of 2.2.
+// (1.64′ pixels) with σ_κ = 0.02 and λ = 0.03, of skewness 2.3
+// ((e^{σ_g²} + 2)√(e^{σ_g²} − 1) with σ_g = 0.606).
 func DefaultSynthSettings() SynthSettings {
 	return SynthSettings{Kind: Lognormal, N: 64, L: 128, FieldDeg: 3.5, Sigma: 0.02, Shift: 0.03, Spectrum: DefaultSpectrum(), Seed: 1}
 }
