@@ -30,8 +30,8 @@ type csdPreset struct {
 var csdPresets = []csdPreset{
 	{"quick demo (≈ 1 min)", csdModelPhi4, "0.68", "8,16,32", []string{"metropolis", "cluster", "wcrg"}, 300},
 	{"full study (≈ 15 min)", csdModelPhi4, "0.68", "16,32,64,128", []string{"metropolis", "cluster", "mala", "wcrg"}, 500},
-	{"β-scan at L = 32 (≈ 3 min)", csdModelPhi4, "0.55,0.60,0.64,0.66,0.68", "32", []string{"metropolis", "cluster"}, 200},
-	{"Ising: Metropolis vs Wolff vs Swendsen–Wang (≈ 2 min)", csdModelIsing, "0.44068679350977147", "8,16,32,64", []string{"metropolis", "wolff", "sw"}, 100},
+	{"β-scan, L = 32 (≈ 3 min)", csdModelPhi4, "0.55,0.60,0.64,0.66,0.68", "32", []string{"metropolis", "cluster"}, 200},
+	{"Ising samplers (≈ 2 min)", csdModelIsing, "0.44068679350977147", "8,16,32,64", []string{"metropolis", "wolff", "sw"}, 100},
 }
 
 // Model names of the study's select.
@@ -73,9 +73,9 @@ func newCSDTab(a *App) *csdTab {
 	t.beta.SetText("0.68")
 	t.sides = widget.NewEntry()
 	t.fields = intEntry(300, 16, 100000)
-	t.theory = widget.NewCheck("Gaussian-theory overlay (κ of the direct and conditional precisions, m = 1/ξ)", nil)
+	t.theory = widget.NewCheck("Gaussian-theory κ overlay (m = 1/ξ)", nil)
 	t.theory.SetChecked(true)
-	t.gd = widget.NewCheck("τ_GD of direct and WC-RG maximum likelihood (Gaussian theory, m = 1/ξ)", nil)
+	t.gd = widget.NewCheck("τ_GD: direct vs WC-RG estimation", nil)
 	t.gd.SetChecked(true)
 	t.samplers = widget.NewCheckGroup(csdSamplers[csdModelPhi4], nil)
 	t.model = widget.NewSelect([]string{csdModelPhi4, csdModelIsing}, func(m string) {
@@ -118,7 +118,7 @@ func newCSDTab(a *App) *csdTab {
 	form := widget.NewForm(
 		widget.NewFormItem("Preset", t.preset),
 		widget.NewFormItem("Model", t.model),
-		widget.NewFormItem("β (one, or several for a β-scan)", t.beta),
+		widget.NewFormItem("β (several: β-scan)", t.beta),
 		widget.NewFormItem("Lattice sides L", t.sides),
 		widget.NewFormItem("Fields per point", t.fields),
 		widget.NewFormItem("Samplers", t.samplers),
@@ -137,8 +137,9 @@ func newCSDTab(a *App) *csdTab {
 	t.table.TextStyle = fyne.TextStyle{Monospace: true}
 	left := container.NewVBox(form, container.NewHBox(t.run, t.cancel), t.status)
 	plotsRow := container.NewHSplit(t.plot, t.gdPlot)
-	plotsRow.Offset = 0.6
+	plotsRow.Offset = 0.55
 	right := container.NewVSplit(plotsRow, container.NewScroll(t.table))
+	right.Offset = 0.62
 	split := container.NewHSplit(container.NewVScroll(left), right)
 	split.Offset = 0.28
 	t.content = split
