@@ -239,3 +239,28 @@ func TestLoadLensingMap(t *testing.T) {
 		t.Errorf("loaded %q: kind %q, %d fields of %d², notes %q", d.Name, d.Kind, d.Stack.N, d.Stack.L, notes)
 	}
 }
+
+// TestSettingsPersist: the tabs' settings of one session come back in the
+// next (same preferences), and a stored option that no longer exists is
+// ignored.
+func TestSettingsPersist(t *testing.T) {
+	fa := test.NewTempApp(t)
+	a := New(fa)
+	a.csd.sides.SetText("8,16,64")
+	a.csd.samplers.SetSelected([]string{"cluster"})
+	a.csd.gd.SetChecked(false)
+	a.estimate.window.SetText("2")
+	a.estimate.wave.SetSelected("haar")
+	a.generate.steps.SetText("123")
+	fa.Preferences().SetString("estimate.gamma", "no such rule")
+	b := New(fa)
+	if b.csd.sides.Text != "8,16,64" || !slices.Equal(b.csd.samplers.Selected, []string{"cluster"}) || b.csd.gd.Checked {
+		t.Errorf("slowing-down settings not restored: L %q, samplers %v, τ_GD %v", b.csd.sides.Text, b.csd.samplers.Selected, b.csd.gd.Checked)
+	}
+	if b.estimate.window.Text != "2" || b.estimate.wave.Selected != "haar" || b.estimate.gamma.Selected == "no such rule" {
+		t.Errorf("estimate settings: window %q, wavelet %q, γ rule %q", b.estimate.window.Text, b.estimate.wave.Selected, b.estimate.gamma.Selected)
+	}
+	if b.generate.steps.Text != "123" {
+		t.Errorf("generate steps %q", b.generate.steps.Text)
+	}
+}

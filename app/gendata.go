@@ -131,6 +131,9 @@ func (f *genDataForm) settings() (phi4.Model, phi4.DatasetSettings, string, erro
 // generateDataDialog shows the form and generates the data in a job.
 func (a *App) generateDataDialog() {
 	f := newGenDataForm()
+	a.remember("gendata", remembered{"model", f.model}, remembered{"L", f.L}, remembered{"beta", f.beta}, remembered{"mass", f.mass},
+		remembered{"sigma", f.sigma}, remembered{"shift", f.shift}, remembered{"sizeDeg", f.sizeDeg}, remembered{"n", f.n},
+		remembered{"sampler", f.sampler}, remembered{"seed", f.seed})
 	d := dialog.NewForm("Generate data", "Generate", "Cancel", f.items(), func(ok bool) {
 		if ok {
 			a.GenerateData(f)

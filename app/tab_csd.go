@@ -143,6 +143,9 @@ func newCSDTab(a *App) *csdTab {
 	split := container.NewHSplit(container.NewVScroll(left), right)
 	split.Offset = 0.28
 	t.content = split
+	a.remember("csd", remembered{"preset", t.preset}, remembered{"model", t.model}, remembered{"beta", t.beta},
+		remembered{"sides", t.sides}, remembered{"fields", t.fields}, remembered{"samplers", t.samplers},
+		remembered{"theory", t.theory}, remembered{"gd", t.gd})
 	return t
 }
 

@@ -96,6 +96,10 @@ func newEstimateTab(a *App) *estimateTab {
 	split.Offset = 0.3
 	t.content = split
 	a.state.OnModelChanged(t.modelChanged)
+	a.remember("estimate", remembered{"estimator", t.estimator}, remembered{"wavelet", t.wave}, remembered{"gamma", t.gamma},
+		remembered{"basis", t.basis}, remembered{"levels", t.levels}, remembered{"window", t.window}, remembered{"nodes", t.nodes},
+		remembered{"qlo", t.qlo}, remembered{"qhi", t.qhi}, remembered{"mlIterations", t.mlIter}, remembered{"mlBatch", t.mlBatch},
+		remembered{"mlSteps", t.mlSteps}, remembered{"mlEta", t.mlEta}, remembered{"seed", t.seed})
 	return t
 }
 

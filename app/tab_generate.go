@@ -82,6 +82,8 @@ func newGenerateTab(a *App) *generateTab {
 			t.status.SetText(fmt.Sprintf("Model of %d×%d fields, %d levels, %d parameters.", m.L, m.L, m.Levels, m.NumParams()))
 		}
 	})
+	a.remember("generate", remembered{"n", t.n}, remembered{"steps", t.steps}, remembered{"adapt", t.adapt},
+		remembered{"seed", t.seed}, remembered{"zeroStart", t.zero}, remembered{"symmetric", t.symmetric})
 	return t
 }
 
