@@ -1,9 +1,11 @@
 package app
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -262,5 +264,39 @@ func TestSettingsPersist(t *testing.T) {
 	}
 	if b.generate.steps.Text != "123" {
 		t.Errorf("generate steps %q", b.generate.steps.Text)
+	}
+}
+
+// TestWaveletHistograms: after the demo data load, the Wavelets tab has the
+// detail histograms by orientation for every level, and the level select
+// switches between them.
+func TestWaveletHistograms(t *testing.T) {
+	a := newTestApp(t)
+	a.LoadDemo()
+	if err := a.jobs.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	w := a.wavelets
+	if w.last == nil || len(w.last.hists) != w.last.levels || len(w.histLevel.Options) != w.last.levels {
+		t.Fatalf("wavelet result %+v, level options %v", w.last, w.histLevel.Options)
+	}
+	if f := w.histPlot.Figure(); f == nil || f.Name != "orientation_histograms_j1" {
+		t.Fatalf("histogram shown: %v", f)
+	}
+	w.histLevel.SetSelected("2")
+	if f := w.histPlot.Figure(); f == nil || f.Name != "orientation_histograms_j2" {
+		t.Errorf("after choosing level 2: %v", f)
+	}
+	// Densities of standardized coefficients: the finest level's horizontal
+	// channel integrates to ≈ 1 over [−6, 6) (its table has series, x, y).
+	var sum float64
+	for _, row := range w.last.hists[0].Table.Rows {
+		if row[0] == "horizontal (c = 1)" {
+			y, _ := strconv.ParseFloat(row[2], 64)
+			sum += y * 0.2
+		}
+	}
+	if math.Abs(sum-1) > 0.01 {
+		t.Errorf("finest horizontal density integrates to %.4f", sum)
 	}
 }

@@ -59,7 +59,7 @@ func TestCompareBasesWavelets(t *testing.T) {
 	if fig := w.basesPlot.Figure(); fig == nil || len(fig.Table.Rows) == 0 {
 		t.Error("no coupling-tail figure")
 	}
-	if w.right.SelectedIndex() != 1 {
+	if w.right.SelectedIndex() != 2 {
 		t.Error("the basis comparison is not shown")
 	}
 	t.Log("\n" + w.basesTable.Text)

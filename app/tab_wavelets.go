@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/wcrglab/wcrg/engine/experiment"
+	"github.com/wcrglab/wcrg/engine/lattice"
 	"github.com/wcrglab/wcrg/engine/wavelet"
 	"github.com/wcrglab/wcrg/plots"
 	"github.com/wcrglab/wcrg/widgets"
@@ -39,6 +40,11 @@ type waveletResult struct {
 	fig     *plots.Figure
 	field   int
 	dataset *Dataset
+	// hists[j−1] is the figure of level j's detail histograms per
+	// orientation (pooled over the data set, in units of each channel's
+	// std), histImgs its rendering.
+	hists    []*plots.Figure
+	histImgs []image.Image
 }
 
 type waveletTab struct {
@@ -58,7 +64,9 @@ type waveletTab struct {
 	basesRun   *widget.Button
 	basesTable *widget.Label
 	basesPlot  *widgets.PlotView
-	right      *container.AppTabs // per-scale statistics | basis comparison
+	right      *container.AppTabs // per-scale statistics | histograms | basis comparison
+	histLevel  *widget.Select     // level j of the histograms shown
+	histPlot   *widgets.PlotView
 }
 
 func newWaveletTab(a *App) *waveletTab {
@@ -88,7 +96,11 @@ func newWaveletTab(a *App) *waveletTab {
 	basesSplit := container.NewVSplit(container.NewScroll(t.basesTable), t.basesPlot)
 	basesSplit.Offset = 0.45
 	bases := container.NewBorder(widgets.Heading("Finest conditional Ē_1 fitted in each basis"), nil, nil, nil, basesSplit)
+	t.histPlot = widgets.NewPlotView(a.exportFigure)
+	t.histLevel = widget.NewSelect(nil, func(string) { t.showHistogram() })
+	hists := container.NewBorder(container.NewHBox(widget.NewLabel("Detail coefficients of level j ="), t.histLevel), nil, nil, nil, t.histPlot)
 	t.right = container.NewAppTabs(container.NewTabItem("Per-scale statistics", stats),
+		container.NewTabItem("Histograms", hists),
 		container.NewTabItem("Basis comparison", bases))
 	right := t.right
 	split := container.NewHSplit(t.mosaic, right)
@@ -157,7 +169,7 @@ func computeWavelets(ctx context.Context, d *Dataset, name string, J int, rule s
 	r := &waveletResult{basis: name, levels: J, field: sel, dataset: d}
 	reuse := prev != nil && prev.dataset == d && prev.basis == name && prev.levels == J && ((rule == gammaOne) == allOnes(prev.gamma))
 	if reuse {
-		r.gamma, r.stats = prev.gamma, prev.stats
+		r.gamma, r.stats, r.hists, r.histImgs = prev.gamma, prev.stats, prev.hists, prev.histImgs
 	} else {
 		if rule == gammaUnit {
 			r.gamma, err = wavelet.EstimateGamma(b, d.Stack, J, 0)
@@ -176,6 +188,13 @@ func computeWavelets(ctx context.Context, d *Dataset, name string, J int, rule s
 	r.gamma = tr.Gammas()
 	if !reuse {
 		r.stats = wavelet.StackStats(tr, d.Stack, 0)
+		r.hists = orientationHistograms(tr, d, r.stats)
+		for _, f := range r.hists {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			r.histImgs = append(r.histImgs, widgets.RenderFigure(f))
+		}
 	}
 	f := d.Stack.Field(sel)
 	r.dec = wavelet.NewDecomposition(d.Stack.L, J)
@@ -221,6 +240,16 @@ func (t *waveletTab) show(r *waveletResult) {
 		return fmt.Sprintf("φ̄_%d channel %d at (%d, %d) = %s", j, c, x1, x2, plots.FormatValue(dec.Channel(j, c)[x1*dec.Side(j)+x2]))
 	}, nil)
 	t.table.SetText(formatPlaneStats(r.stats, r.gamma))
+	var levels []string
+	for j := 1; j <= len(r.hists); j++ {
+		levels = append(levels, strconv.Itoa(j))
+	}
+	t.histLevel.Options = levels
+	if !contains(levels, t.histLevel.Selected) {
+		t.histLevel.SetSelected("1") // shows it
+	} else {
+		t.showHistogram()
+	}
 	var cells []fyne.CanvasObject
 	for j, img := range r.coarse {
 		v := widgets.NewFieldView()
@@ -231,6 +260,73 @@ func (t *waveletTab) show(r *waveletResult) {
 	}
 	t.coarse.Objects = cells
 	t.coarse.Refresh()
+}
+
+// histogramFields caps the fields pooled into the orientation histograms.
+const histogramFields = 500
+
+// orientationHistograms returns, per level j, the figure of the densities
+// of the three detail channels (horizontal, vertical, diagonal) in units of
+// each channel's std, pooled over the first histogramFields fields, beside
+// the unit Gaussian: the non-Gaussian tails and any anisotropy of the
+// data show at a glance (log y).
+func orientationHistograms(tr *wavelet.Transform, d *Dataset, stats []wavelet.PlaneStats) []*plots.Figure {
+	J, L := len(tr.Gammas()), d.Stack.L
+	std := map[[2]int]float64{}
+	for _, s := range stats {
+		std[[2]int{s.Level, s.Channel}] = s.Std
+	}
+	hs := make([][3]*lattice.Histogram, J+1)
+	for j := 1; j <= J; j++ {
+		for c := range hs[j] {
+			hs[j][c] = lattice.NewHistogram(-6, 6, 60)
+		}
+	}
+	dec := wavelet.NewDecomposition(L, J)
+	buf := make([]float64, L*L)
+	for i := 0; i < min(d.Stack.N, histogramFields); i++ {
+		tr.Decompose(dec, d.Stack.Field(i).Data)
+		for j := 1; j <= J; j++ {
+			for c := 1; c <= 3; c++ {
+				s := std[[2]int{j, c}]
+				if !(s > 0) {
+					continue
+				}
+				x := buf[:0]
+				for _, v := range dec.Channel(j, c) {
+					x = append(x, v/s)
+				}
+				hs[j][c-1].Add(x)
+			}
+		}
+	}
+	gauss := plots.Series{Name: "unit Gaussian", Dashed: true}
+	for x := -6.0; x <= 6; x += 0.1 {
+		gauss.X, gauss.Y = append(gauss.X, x), append(gauss.Y, math.Exp(-x*x/2)/math.Sqrt(2*math.Pi))
+	}
+	var figs []*plots.Figure
+	for j := 1; j <= J; j++ {
+		var series []plots.Series
+		for c, name := range []string{"horizontal (c = 1)", "vertical (c = 2)", "diagonal (c = 3)"} {
+			series = append(series, plots.HistogramSeries(name, hs[j][c]))
+		}
+		series = append(series, gauss)
+		f := plots.HistogramFigure(fmt.Sprintf("%s: detail coefficients φ̄_%d (%d×%d) by orientation", d.Name, j, L>>j, L>>j),
+			"φ̄ / std of its channel", series...)
+		f.Name = fmt.Sprintf("orientation_histograms_j%d", j)
+		figs = append(figs, f)
+	}
+	return figs
+}
+
+// showHistogram shows the histograms of the selected level.
+func (t *waveletTab) showHistogram() {
+	r := t.last
+	j, err := strconv.Atoi(t.histLevel.Selected)
+	if r == nil || err != nil || j < 1 || j > len(r.hists) {
+		return
+	}
+	t.histPlot.SetFigure(r.hists[j-1], r.histImgs[j-1])
 }
 
 // formatPlaneStats formats the per-scale table: the std of φ_j and of each
@@ -379,7 +475,7 @@ func (t *waveletTab) runBases(set experiment.BasesSettings) {
 			}
 			t.basesTable.SetText(text)
 			t.basesPlot.SetFigure(fig, img)
-			t.right.SelectIndex(1)
+			t.right.SelectIndex(2) // the Basis comparison tab
 		}, nil
 	})
 }

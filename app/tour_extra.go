@@ -7,10 +7,17 @@ import "github.com/wcrglab/wcrg/engine/experiment"
 func (a *App) extraTourSteps() []tourStep {
 	return []tourStep{
 		{name: "hamiltonian", tab: "Hamiltonian", act: func(a *App) { a.ham.start() }},
-		{name: "slowing-down", tab: "Slowing down", act: func(a *App) { a.csd.start() }},
+		{name: "slowing-down", tab: "Slowing down", act: func(a *App) {
+			a.csd.preset.SetSelected(csdPresets[0].name) // settings persist: start from the preset
+			a.csd.start()
+		}},
 		{name: "slowing-down-ising", tab: "Slowing down", act: func(a *App) {
 			a.csd.preset.SetSelected(csdPresets[3].name)
 			a.csd.start()
+		}},
+		{name: "wavelet-histograms", tab: "Wavelets", act: func(a *App) {
+			a.wavelets.right.SelectIndex(1)
+			a.wavelets.histLevel.SetSelected("1")
 		}},
 		{name: "bases", tab: "Wavelets", act: func(a *App) {
 			set := experiment.DefaultBasesSettings()
