@@ -123,6 +123,8 @@ func (a *App) mainMenu() *fyne.MainMenu {
 		fyne.NewMenuItemSeparator(),
 		fyne.NewMenuItem("Open model…", a.openModelDialog),
 		fyne.NewMenuItem("Save model…", a.saveModelDialog),
+		fyne.NewMenuItemSeparator(),
+		fyne.NewMenuItem("Export figure…", a.exportCurrentFigure),
 	)
 	help := fyne.NewMenu("Help", fyne.NewMenuItem("About WCRG Lab", a.showAbout))
 	return fyne.NewMainMenu(file, help)

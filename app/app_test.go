@@ -146,6 +146,15 @@ func TestFitThenHamiltonian(t *testing.T) {
 		t.Errorf("summary: %q", a.ham.table.Text)
 	}
 	t.Log(a.ham.table.Text)
+	// File ▸ Export figure… offers the selected tab's figures.
+	a.SelectTab("Hamiltonian")
+	if figs := a.currentFigures(); len(figs) != 4 {
+		t.Errorf("Hamiltonian tab: %d figures to export, want 4", len(figs))
+	}
+	a.SelectTab("Estimate")
+	if figs := a.currentFigures(); len(figs) != 3 {
+		t.Errorf("Estimate tab: %d figures to export, want 3 (mismatch, acceptance, potentials)", len(figs))
+	}
 }
 
 // TestModelSaveOpen: a fitted model saved from the app reloads with the

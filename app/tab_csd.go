@@ -28,8 +28,8 @@ type csdPreset struct {
 }
 
 var csdPresets = []csdPreset{
-	{"quick demo (≈ 1 min)", csdModelPhi4, "0.68", "8,16,32", []string{"metropolis", "cluster", "wcrg"}, 300},
-	{"full study (≈ 15 min)", csdModelPhi4, "0.68", "16,32,64,128", []string{"metropolis", "cluster", "mala", "wcrg"}, 500},
+	{"quick demo (≈ 20 s)", csdModelPhi4, "0.68", "8,16,32", []string{"metropolis", "cluster", "wcrg"}, 300},
+	{"full study (≈ 11 min)", csdModelPhi4, "0.68", "16,32,64,128", []string{"metropolis", "cluster", "wcrg"}, 500},
 	{"β-scan, L = 32 (≈ 3 min)", csdModelPhi4, "0.55,0.60,0.64,0.66,0.68", "32", []string{"metropolis", "cluster"}, 200},
 	{"Ising samplers (≈ 2 min)", csdModelIsing, "0.44068679350977147", "8,16,32,64", []string{"metropolis", "wolff", "sw"}, 100},
 }
@@ -42,7 +42,7 @@ const (
 
 // csdSamplers lists the samplers of each model.
 var csdSamplers = map[string][]string{
-	csdModelPhi4:  {"metropolis", "cluster", "hmc", "mala", "wcrg"},
+	csdModelPhi4:  {"metropolis", "cluster", "hmc", "mala", "wcrg", "wcrg-global"},
 	csdModelIsing: {"metropolis", "wolff", "sw"},
 }
 
@@ -253,7 +253,11 @@ func csdTable(pts []experiment.CSDPoint) string {
 	for _, p := range pts {
 		fmt.Fprintf(&b, "%5d %7.4g %8.3g %8.3f %-11s %10.4g %9.2g %8.1f %s\n", p.L, p.Beta, p.Xi, p.Binder, p.Sampler, p.Tau, p.TauErr, p.Seconds, p.Note)
 		for _, r := range p.PerScale {
-			fmt.Fprintf(&b, "%5s   scale j=%d: τ_j = %.3g ± %.2g MALA steps, weight %.3f\n", "", r.Level, r.Energy.Tau, r.Energy.TauErr, r.Weight)
+			unit := "global MALA steps"
+			if r.Local {
+				unit = "site sweeps"
+			}
+			fmt.Fprintf(&b, "%5s   scale j=%d: τ_j = %.3g ± %.2g %s, weight %.3f\n", "", r.Level, r.Energy.Tau, r.Energy.TauErr, unit, r.Weight)
 		}
 	}
 	return b.String()

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/wcrglab/wcrg/engine/energy"
+	"github.com/wcrglab/wcrg/engine/mcmc"
 	"github.com/wcrglab/wcrg/engine/wavelet"
 	"github.com/wcrglab/wcrg/engine/wcrg"
 	"github.com/wcrglab/wcrg/plots"
@@ -33,7 +34,7 @@ type estimateTab struct {
 	run, cancel                     *widget.Button
 	status                          *widget.Label
 	diag                            *widget.Label
-	curves, potentials              *widgets.PlotView
+	curves, acceptance, potentials  *widgets.PlotView
 	content                         fyne.CanvasObject
 }
 
@@ -83,13 +84,15 @@ func newEstimateTab(a *App) *estimateTab {
 	t.diag = widget.NewLabel("")
 	t.diag.TextStyle = fyne.TextStyle{Monospace: true}
 	t.curves = widgets.NewPlotView(a.exportFigure)
+	t.acceptance = widgets.NewPlotView(a.exportFigure)
 	t.potentials = widgets.NewPlotView(a.exportFigure)
 
 	left := container.NewBorder(nil, container.NewVBox(container.NewHBox(t.run, t.cancel), t.status), nil, nil,
 		container.NewVScroll(form))
 	right := container.NewVSplit(
 		container.NewHSplit(
-			container.NewBorder(widgets.Heading("Convergence"), nil, nil, nil, t.curves),
+			container.NewBorder(widgets.Heading("Convergence"), nil, nil, nil,
+				container.NewAppTabs(container.NewTabItem("Moment mismatch", t.curves), container.NewTabItem("MALA acceptance", t.acceptance))),
 			container.NewBorder(widgets.Heading("Fitted scalar potentials v̄_j(t)"), nil, nil, nil, t.potentials)),
 		container.NewBorder(widgets.Heading("Per-scale diagnostics"), nil, nil, nil, container.NewScroll(t.diag)))
 	split := container.NewHSplit(left, right)
@@ -220,29 +223,42 @@ func (t *estimateTab) collect(live *fitLive, p wcrg.FitProgress) {
 		return
 	}
 	live.lastPlot = time.Now()
-	curves, pots := t.figures(live)
+	curves, acc, pots := t.figures(live)
 	live.mu.Unlock()
-	ci, pi := widgets.RenderFigure(curves), widgets.RenderFigure(pots)
+	ci, ai, pi := widgets.RenderFigure(curves), widgets.RenderFigure(acc), widgets.RenderFigure(pots)
 	fyne.Do(func() {
 		t.curves.SetFigure(curves, ci)
+		t.acceptance.SetFigure(acc, ai)
 		t.potentials.SetFigure(pots, pi)
 	})
 }
 
-// figures builds the convergence and potential figures (live.mu held).
-func (t *estimateTab) figures(live *fitLive) (*plots.Figure, *plots.Figure) {
-	var cs []plots.Series
+// figures builds the convergence, acceptance and potential figures
+// (live.mu held).
+func (t *estimateTab) figures(live *fitLive) (curves, acceptance, potentials *plots.Figure) {
+	var cs, as []plots.Series
 	levels := sortedKeys(live.iter)
 	for _, j := range levels {
-		ys := live.iter[j]
 		s := plots.Series{Name: fmt.Sprintf("scale %d: χ²/m", j)}
-		for i, y := range ys {
+		for i, y := range live.iter[j] {
 			s.X = append(s.X, float64(i+1))
 			s.Y = append(s.Y, y)
 		}
 		cs = append(cs, s)
+		a := plots.Series{Name: fmt.Sprintf("scale %d", j)}
+		for i, y := range live.accept[j] {
+			a.X = append(a.X, float64(i+1))
+			a.Y = append(a.Y, y)
+		}
+		as = append(as, a)
 	}
-	curves := plots.LineFigure(plots.Axes{Title: "ML moment mismatch (≈ 1 when converged)", X: "iteration", Y: "χ²/m", LogY: true}, cs...)
+	acceptance = plots.LineFigure(plots.Axes{Title: fmt.Sprintf("ML persistent chains: MALA acceptance (δ adapted towards %.2f)", mcmc.TargetAcceptance),
+		X: "iteration", Y: "acceptance"}, as...)
+	if len(as) == 0 {
+		acceptance = plots.LineFigure(plots.Axes{Title: "score matching: closed form, no MALA chains", X: "iteration", Y: "acceptance"})
+	}
+	acceptance.Name = "acceptance"
+	curves = plots.LineFigure(plots.Axes{Title: "ML moment mismatch (≈ 1 when converged)", X: "iteration", Y: "χ²/m", LogY: true}, cs...)
 	if len(cs) == 0 {
 		curves = plots.LineFigure(plots.Axes{Title: "score matching: closed form, no iterations", X: "iteration", Y: "χ²/m"})
 	}
@@ -256,9 +272,9 @@ func (t *estimateTab) figures(live *fitLive) (*plots.Figure, *plots.Figure) {
 		}
 		ps = append(ps, plots.Series{Name: name, X: g[0], Y: shiftMin(g[1])})
 	}
-	pots := plots.LineFigure(plots.Axes{Title: "scalar potentials (standardized units, min set to 0)", X: "t", Y: "v(t) − min v"}, ps...)
-	pots.Name = "potentials"
-	return curves, pots
+	potentials = plots.LineFigure(plots.Axes{Title: "scalar potentials (standardized units, min set to 0)", X: "t", Y: "v(t) − min v"}, ps...)
+	potentials.Name = "potentials"
+	return curves, acceptance, potentials
 }
 
 func shiftMin(v []float64) []float64 {

@@ -28,8 +28,13 @@ for each sampler the integrated autocorrelation time in full-field sweeps:
   mala                      τ_int of |m| and E (the larger) of MALA on the full energy,
                             one step = one full-field gradient
   wcrg                      a WC-RG fit (score matching) of the fields, then at every
-                            scale j the τ_int of Ē_j along conditional MALA chains at
-                            fixed data φ_j; reported cost-weighted, Σ_j (d̄_j/L²) τ_j
+                            scale j the τ_int of Ē_j along conditional chains at fixed
+                            data φ_j, in sweeps of site-by-site MALA (each coarse site's
+                            three details proposed with the local gradient and accepted
+                            on their own); reported cost-weighted, Σ_j (d̄_j/L²) τ_j
+  wcrg-global               the same with global MALA moves of the whole φ̄_j (τ in
+                            steps; the step must shrink as d^(−1/3) to keep the
+                            acceptance, so τ grows about like L^(2/3))
   theory-direct, theory-wcrg (with --theory) the Gaussian-theory condition numbers
                             of spec §7.3 for a free field with m = 1/ξ: the direct
                             precision's κ, and the largest conditional κ over scales
@@ -57,7 +62,7 @@ The quick preset (--quick) runs L = 8, 16, 32 with metropolis, cluster and wcrg.
 		modelName := fs.String("model", "phi4", "phi4 or ising")
 		betaList := fs.String("beta", "0.68", "comma-separated couplings β (φ⁴ default 0.68; Ising default β_c = 0.4407)")
 		Ls := fs.String("L", "16,32,64", "comma-separated lattice sides")
-		samplers := fs.String("samplers", "metropolis,cluster,mala,wcrg", "comma-separated: metropolis, cluster, hmc, mala, wcrg")
+		samplers := fs.String("samplers", "metropolis,cluster,mala,wcrg", "comma-separated: metropolis, cluster, hmc, mala, wcrg (site-by-site conditional MALA sweeps), wcrg-global (global conditional MALA)")
 		fields := fs.Int("fields", 500, "training fields per point for the WC-RG fit")
 		steps := fs.Int("steps", 4000, "recorded MALA steps per chain (direct MALA: × (L/L_min)²)")
 		seed := fs.Uint64("seed", 1, "random seed")
@@ -81,7 +86,7 @@ The quick preset (--quick) runs L = 8, 16, 32 with metropolis, cluster and wcrg.
 					return usagef("--L %d: want a power of two in 8 … 512", L)
 				}
 			}
-			valid := []string{"metropolis", "cluster", "hmc", "mala", "wcrg"}
+			valid := []string{"metropolis", "cluster", "hmc", "mala", "wcrg", "wcrg-global"}
 			modelTitle := "φ⁴"
 			switch *modelName {
 			case "phi4":
@@ -157,10 +162,11 @@ The quick preset (--quick) runs L = 8, 16, 32 with metropolis, cluster and wcrg.
 				tauPts = append(tauPts, pt)
 				t.add(pt.L, pt.Beta, pt.Xi, pt.Binder, pt.Sampler, pt.Tau, pt.TauErr, pt.Seconds, pt.Note)
 			}
-			st := &table{title: "WC-RG per scale: τ_int of Ē_j (MALA steps at that scale)", header: []string{"L", "j", "d̄_j/L²", "τ_j", "± error", "δ_j", "acceptance"}}
+			st := &table{title: "WC-RG per scale: τ_int of Ē_j at that scale (wcrg: site-by-site MALA sweeps; wcrg-global: global MALA steps)",
+				header: []string{"L", "sampler", "j", "d̄_j/L²", "τ_j", "± error", "δ_j", "acceptance"}}
 			for _, pt := range pts {
 				for _, r := range pt.PerScale {
-					st.add(pt.L, r.Level, r.Weight, r.Energy.Tau, r.Energy.TauErr, r.Delta, r.Acceptance)
+					st.add(pt.L, pt.Sampler, r.Level, r.Weight, r.Energy.Tau, r.Energy.TauErr, r.Delta, r.Acceptance)
 				}
 			}
 			var tables []*table

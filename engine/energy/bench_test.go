@@ -8,25 +8,56 @@ import (
 	"github.com/wcrglab/wcrg/engine/wavelet"
 )
 
-// BenchmarkEnergyGrad times one energy and gradient evaluation of the
-// default conditional model (db4, 9×9 window, 30 hats) on coarse grids of
-// side n: the unit of work of every MALA step.
-func BenchmarkEnergyGrad(b *testing.B) {
+// benchSides are the coarse grid sides of the benchmarks.
+var benchSides = []int{8, 16, 32, 64}
+
+// benchConditioned returns the default conditional model (db4, 9×9
+// window, 30 hats) with small random θ on a coarse grid of side n, its
+// evaluator with a random condition, and a field in the support.
+func benchConditioned(n int) (*Conditioned, []float64, *rand.Rand) {
 	wb, _ := wavelet.New("db4")
-	for _, n := range []int{8, 16, 32, 64} {
+	rng := rand.New(rand.NewPCG(1, 1))
+	m, _ := NewConditional(n, 4, ScalarBasis{Kind: BasisHat, Nodes: 30, Lo: -10, Hi: 10}, 1.8, wb)
+	for i := range m.Theta {
+		m.Theta[i] = 0.01 * rng.NormFloat64()
+	}
+	c := m.NewConditioned()
+	c.SetCondition(randField(rng, n*n, 1))
+	return c, randField(rng, m.Dim(), 0.3), rng
+}
+
+// BenchmarkEnergyGrad times one energy and gradient evaluation of the
+// default conditional model on coarse grids of side n: the unit of work of
+// every MALA step.
+func BenchmarkEnergyGrad(b *testing.B) {
+	for _, n := range benchSides {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			rng := rand.New(rand.NewPCG(1, 1))
-			m, _ := NewConditional(n, 4, ScalarBasis{Kind: BasisHat, Nodes: 30, Lo: -10, Hi: 10}, 1.8, wb)
-			for i := range m.Theta {
-				m.Theta[i] = 0.01 * rng.NormFloat64()
-			}
-			c := m.NewConditioned()
-			c.SetCondition(randField(rng, n*n, 1))
-			x := randField(rng, m.Dim(), 0.3)
+			c, x, _ := benchConditioned(n)
 			g := make([]float64, len(x))
 			b.ReportAllocs()
 			for b.Loop() {
 				c.EnergyGrad(x, g)
+			}
+		})
+	}
+}
+
+// BenchmarkSiteSweep times one site-by-site MALA sweep of the same models:
+// the unit of work of the local conditional chains (about 13–20 gradient
+// evaluations; compare the two to convert sweeps into evaluations).
+func BenchmarkSiteSweep(b *testing.B) {
+	for _, n := range benchSides {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			c, x, rng := benchConditioned(n)
+			s, err := c.NewSiteSweeper()
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := s.Sweep(x, 0.01, rng); err != nil {
+					b.Fatal(err)
+				}
 			}
 		})
 	}

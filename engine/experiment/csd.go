@@ -87,10 +87,14 @@ type CSDSettings struct {
 	// Beta is the coupling of an L-study; Betas, when not empty, replaces it
 	// with several couplings (a β-scan at fixed L, so that ξ varies): the
 	// points are every (L, β) pair.
-	Beta     float64
-	Betas    []float64
-	Sides    []int
-	Samplers []string // φ⁴: "metropolis", "cluster", "hmc", "mala" (direct MALA), "wcrg"; Ising: "metropolis", "wolff", "sw"
+	Beta  float64
+	Betas []float64
+	Sides []int
+	// Samplers to measure. φ⁴: "metropolis", "cluster", "hmc", "mala"
+	// (direct MALA), "wcrg" (conditional chains with site-by-site MALA
+	// sweeps; τ in sweeps) and "wcrg-global" (conditional chains with
+	// global MALA moves; τ in steps); Ising: "metropolis", "wolff", "sw".
+	Samplers []string
 	// Fields is the number of training fields per point for the WC-RG fit
 	// (default 500); 16 of them seed the relaxation chains.
 	Fields int
@@ -299,7 +303,7 @@ func phi4CSDPoint(ctx context.Context, set CSDSettings, L, Lmin int, beta float6
 			if !a.Reliable() || !e.Reliable() {
 				p.Note = "short run"
 			}
-		case "wcrg":
+		case "wcrg", "wcrg-global":
 			say("L=%d: WC-RG fit (score matching) on %d fields", L, data.N)
 			s := wcrg.DefaultSettings()
 			s.Seed, s.Workers = set.Seed, set.Workers
@@ -307,8 +311,17 @@ func phi4CSDPoint(ctx context.Context, set CSDSettings, L, Lmin int, beta float6
 			if err != nil {
 				return out, err
 			}
-			say("L=%d: relaxation of the conditional MALA chains", L)
-			rel, err := wcrg.ConditionalRelaxation(ctx, m, data, wcrg.RelaxSettings{Steps: set.Steps, Seed: set.Seed, Workers: set.Workers})
+			rs := wcrg.RelaxSettings{Steps: set.Steps, Seed: set.Seed, Workers: set.Workers}
+			if smp == "wcrg" {
+				// A site sweep decorrelates like tens of global steps
+				// (τ ≈ 2 sweeps at β_c for L = 16 … 64): a tenth of the
+				// step budget keeps T ≳ 100 τ.
+				rs.Local, rs.Steps = true, max(400, set.Steps/10)
+				say("L=%d: relaxation of the conditional chains (site-by-site MALA sweeps)", L)
+			} else {
+				say("L=%d: relaxation of the conditional chains (global MALA)", L)
+			}
+			rel, err := wcrg.ConditionalRelaxation(ctx, m, data, rs)
 			if err != nil {
 				return out, err
 			}
@@ -323,7 +336,7 @@ func phi4CSDPoint(ctx context.Context, set CSDSettings, L, Lmin int, beta float6
 			p.TauErr = math.Sqrt(v)
 			p.PerScale = rel
 		default:
-			return out, fmt.Errorf("experiment: unknown sampler %q (want metropolis, cluster, hmc, mala or wcrg)", smp)
+			return out, fmt.Errorf("experiment: unknown sampler %q (want metropolis, cluster, hmc, mala, wcrg or wcrg-global)", smp)
 		}
 		p.Seconds = time.Since(t0).Seconds()
 		out = append(out, p)
