@@ -159,7 +159,7 @@ func (a *App) demoDataset() (*Dataset, error) {
 			return nil, err
 		}
 		return &Dataset{Name: d.Name, Stack: *st, Kind: d.Kind, Beta: d.Beta, SHA256: info.SHA256,
-			Notes: []string{fmt.Sprintf("%d fields of %d×%d from %s", st.N, st.L, st.L, d.File)}}, nil
+			Notes: []string{"built into the app from " + d.File}}, nil
 	}
 	const L, n, m = 64, 32, 0.125
 	g, err := gaussfield.NewSampler(L, gaussfield.FreeField(m))

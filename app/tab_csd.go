@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"image"
 	"slices"
 	"strconv"
 	"strings"
@@ -111,6 +112,10 @@ func newCSDTab(a *App) *csdTab {
 				t.sides.SetText(p.sides)
 				t.samplers.SetSelected(p.samplers)
 				t.fields.SetText(strconv.Itoa(p.fields))
+				if p.model == csdModelPhi4 { // the φ⁴ presets show both overlays
+					t.theory.SetChecked(true)
+					t.gd.SetChecked(true)
+				}
 			}
 		}
 	})
@@ -200,6 +205,9 @@ func (t *csdTab) start() {
 		total += 3 * len(set.Sides) * len(set.Betas)
 	}
 	title := fmt.Sprintf("Critical slowing down, %s at β = %s", t.model.Selected, strings.TrimSpace(t.beta.Text))
+	// The plots grow live; a study that is cancelled or fails puts the
+	// previous study's figures and table back.
+	prevPlot, prevGD, prevTable := t.plot.Figure(), t.gdPlot.Figure(), t.table.Text
 	t.a.jobs.Start("csd", "Critical slowing down", func(ctx context.Context, report func(Progress)) (func(), error) {
 		defer fyne.Do(func() { t.run.Enable(); t.cancel.Disable() })
 		var pts []experiment.CSDPoint
@@ -232,9 +240,28 @@ func (t *csdTab) start() {
 			report(Progress{Fraction: float64(len(pts)) / float64(total), Text: s})
 		})
 		if err != nil {
+			t.restore(prevPlot, prevGD, prevTable)
 			return nil, err
 		}
 		return func() { t.status.SetText(fmt.Sprintf("Finished %d points.", len(pts))) }, nil
+	})
+}
+
+// restore shows the given figures and table again (called off the UI
+// goroutine: it renders the figures first).
+func (t *csdTab) restore(plot, gd *plots.Figure, table string) {
+	var pi, gi image.Image
+	if plot != nil {
+		pi = widgets.RenderFigure(plot)
+	}
+	if gd != nil {
+		gi = widgets.RenderFigure(gd)
+	}
+	fyne.DoAndWait(func() {
+		t.plot.SetFigure(plot, pi)
+		t.gdPlot.SetFigure(gd, gi)
+		t.table.SetText(table)
+		t.status.SetText("Study stopped; the previous results are shown.")
 	})
 }
 

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+
+	"github.com/wcrglab/wcrg/engine/wcrg"
 )
 
 // tourStep is one stop of the scripted screenshot tour.
@@ -25,7 +27,13 @@ func (a *App) RunTour(out io.Writer, pause time.Duration) {
 	steps := []tourStep{
 		{name: "data", tab: "Data"},
 		{name: "wavelets", tab: "Wavelets"},
-		{name: "estimate", tab: "Estimate", act: func(a *App) { a.estimate.start() }},
+		{name: "estimate", tab: "Estimate", act: func(a *App) {
+			// Score matching refined by a short maximum likelihood, so that
+			// the convergence curves have something to show.
+			a.estimate.estimator.SetSelected(wcrg.EstimatorSMML)
+			a.estimate.mlIter.SetText("40")
+			a.estimate.start()
+		}},
 		{name: "generate", tab: "Generate", act: func(a *App) {
 			a.generate.n.SetText("64")
 			a.generate.steps.SetText("200")

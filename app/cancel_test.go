@@ -1,0 +1,119 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+
+	"github.com/wcrglab/wcrg/engine/wcrg"
+)
+
+// cancelSoon cancels the job in slot once it has run for a moment, and
+// returns the error the job runner reports.
+func cancelSoon(t *testing.T, a *App, slot string) error {
+	t.Helper()
+	time.Sleep(200 * time.Millisecond)
+	if !a.jobs.Running(slot) {
+		t.Fatalf("no %s job running", slot)
+	}
+	a.jobs.Cancel(slot)
+	return a.jobs.Wait()
+}
+
+// ui runs f on the UI goroutine, as the app's own callbacks run.
+func ui(f func()) { fyne.DoAndWait(f) }
+
+// TestGenerateTabAndCancel runs the Estimate → Generate path on a 16² φ⁴
+// data set made in the app, then cancels a long fit, a long generation and
+// a long slowing-down study: each reports context.Canceled, re-enables its
+// Run button and leaves the previous results (model, figures, table) as
+// they were.
+func TestGenerateTabAndCancel(t *testing.T) {
+	a := newTestApp(t)
+	f := newGenDataForm()
+	ui(func() {
+		f.L.SetSelected("16")
+		f.n.SetText("64")
+		a.GenerateData(f)
+	})
+	if err := a.jobs.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	ui(a.estimate.start)
+	if err := a.jobs.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	m0 := a.state.Model
+	if m0 == nil || m0.L != 16 {
+		t.Fatalf("model %+v", m0)
+	}
+	g := a.generate
+	ui(func() {
+		g.n.SetText("16")
+		g.steps.SetText("60")
+		g.adapt.SetText("30")
+		g.start()
+	})
+	if err := a.jobs.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	spec, hist, table := g.spectrum.Figure(), g.hist.Figure(), g.table.Text
+	if spec == nil || hist == nil || !strings.Contains(table, "Binder") || g.generated == nil || g.generated.Stack.N != 16 {
+		t.Fatalf("after generation: spectrum %v, histogram %v, table %q", spec, hist, table)
+	}
+
+	// A long generation, cancelled.
+	ui(func() {
+		g.n.SetText("2000")
+		g.steps.SetText("100000")
+		g.start()
+	})
+	if err := cancelSoon(t, a, "generate"); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled generation: %v", err)
+	}
+	if g.spectrum.Figure() != spec || g.hist.Figure() != hist || g.table.Text != table || g.run.Disabled() || !g.cancel.Disabled() {
+		t.Error("a cancelled generation changed the results or left the buttons busy")
+	}
+
+	// A long maximum-likelihood fit, cancelled.
+	e := a.estimate
+	ui(func() {
+		e.estimator.SetSelected(wcrg.EstimatorML)
+		e.mlIter.SetText("100000")
+		e.start()
+	})
+	if err := cancelSoon(t, a, "fit"); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled fit: %v", err)
+	}
+	if a.state.Model != m0 || e.run.Disabled() || !e.cancel.Disabled() {
+		t.Error("a cancelled fit replaced the model or left the buttons busy")
+	}
+
+	// A slowing-down study, finished, then a longer one cancelled.
+	c := a.csd
+	ui(func() {
+		c.sides.SetText("8")
+		c.fields.SetText("32")
+		c.samplers.SetSelected([]string{"cluster"})
+		c.start()
+	})
+	if err := a.jobs.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	fig, text := c.plot.Figure(), c.table.Text
+	ui(func() {
+		c.sides.SetText("8,16,32,64,128")
+		c.samplers.SetSelected([]string{"metropolis", "wcrg"})
+		c.start()
+	})
+	if err := cancelSoon(t, a, "csd"); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled study: %v", err)
+	}
+	if c.plot.Figure() != fig || c.table.Text != text {
+		t.Error("a cancelled study changed the figure or the table")
+	}
+}
