@@ -3,10 +3,13 @@ package app
 import (
 	"context"
 	"fmt"
+	"image/color"
 	"math"
 	"strconv"
+	"sync"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
@@ -60,15 +63,29 @@ type dataTab struct {
 	count    *widget.Label
 	slider   *widget.Slider
 	cmap     *widget.Select
+	stretch  *widget.Select
+	zoom     *widget.Select
 	clip     *widget.Select
+	gallery  *gallery
 	scope    *widget.Select
 	stats    *widget.Label
 	hist     *widgets.PlotView
 	spectrum *widgets.PlotView
 	content  fyne.CanvasObject
 
-	stackRange plots.Range // colour range over the whole stack
-	renderSeq  int
+	renderSeq int
+	thumbKey  thumbKey // what the gallery's thumbnails were drawn for
+
+	rangeMu   sync.Mutex
+	rangeData *Dataset
+	ranges    map[float64]plots.Range // clip → whole-stack range of rangeData
+}
+
+// thumbKey identifies the data and colours of the gallery's thumbnails.
+type thumbKey struct {
+	data          *Dataset
+	cmap, stretch string
+	clip          float64
 }
 
 func newDataTab(a *App) *dataTab {
@@ -89,6 +106,11 @@ func newDataTab(a *App) *dataTab {
 	next := widget.NewButton("▶", func() { a.state.Select(a.state.Selected + 1) })
 	t.cmap = widget.NewSelect(plots.ColorMapNames(), func(string) { t.render() })
 	t.cmap.SetSelected("viridis")
+	t.stretch = widget.NewSelect(plots.StretchNames(), func(string) { t.render() })
+	t.stretch.SetSelected("linear")
+	t.zoom = widget.NewSelect(zoomNames, func(s string) { t.view.SetZoom(parseZoom(s)) })
+	t.zoom.SetSelected(zoomNames[0])
+	t.gallery = newGallery(func(i int) { a.state.Select(i) })
 	t.clip = widget.NewSelect([]string{"0 %", "0.5 %", "1 %", "2 %", "5 %"}, func(string) { t.render() })
 	t.clip.SetSelected("0.5 %")
 	t.scope = widget.NewSelect([]string{"this field", "whole data set"}, func(string) { t.render() })
@@ -100,9 +122,14 @@ func newDataTab(a *App) *dataTab {
 
 	nav := container.NewBorder(nil, nil,
 		container.NewHBox(widget.NewLabel("Field"), prev, container.NewGridWrap(fyne.NewSize(70, 36), t.index), t.count, next),
-		nil, t.slider)
-	display := container.NewHBox(widget.NewLabel("Colours"), t.cmap, widget.NewLabel("clip"), t.clip, widget.NewLabel("range of"), t.scope)
-	left := container.NewBorder(container.NewVBox(nav, display), nil, nil, nil, t.view)
+		container.NewHBox(widget.NewLabel("zoom"), t.zoom), t.slider)
+	display := container.NewHBox(widget.NewLabel("Colours"), t.cmap, t.stretch, widget.NewLabel("clip"), t.clip,
+		widget.NewLabel("range of"), t.scope)
+	// The gallery strip: full width, two rows of thumbnails high.
+	stripHeight := canvas.NewRectangle(color.Transparent)
+	stripHeight.SetMinSize(fyne.NewSize(0, 128))
+	strip := container.NewStack(stripHeight, t.gallery.grid)
+	left := container.NewBorder(container.NewVBox(nav, display), strip, nil, nil, t.view)
 	plotsTabs := container.NewAppTabs(
 		container.NewTabItem("Histogram", t.hist),
 		container.NewTabItem("Spectrum", t.spectrum),
@@ -115,6 +142,7 @@ func newDataTab(a *App) *dataTab {
 	a.state.OnDataChanged(t.dataChanged)
 	a.state.OnSelectionChanged(func() {
 		t.syncIndex()
+		t.gallery.grid.Select(a.state.Selected)
 		t.render()
 	})
 	return t
@@ -137,7 +165,6 @@ func (t *dataTab) dataChanged() {
 	t.count.SetText(fmt.Sprintf("of %d", d.Stack.N))
 	t.slider.Max = float64(max(d.Stack.N, 1))
 	t.slider.Refresh()
-	t.stackRange = plots.Range{}
 	t.stats.SetText(fmt.Sprintf("%s\n%d fields of %d×%d\ncomputing statistics…", d.Name, d.Stack.N, d.Stack.L, d.Stack.L))
 	t.a.jobs.Start("data-stats", "Data statistics", func(ctx context.Context, report func(Progress)) (func(), error) {
 		st, err := computeDataStats(ctx, d)
@@ -150,7 +177,12 @@ func (t *dataTab) dataChanged() {
 				return
 			}
 			t.stats.SetText(formatDataStats(d, st))
-			t.stackRange = st.Range
+			t.rangeMu.Lock()
+			if t.rangeData != d {
+				t.rangeData, t.ranges = d, map[float64]plots.Range{}
+			}
+			t.ranges[0.5] = st.Range
+			t.rangeMu.Unlock()
 			t.render()
 			t.hist.SetFigure(st.HistFig, hi)
 			t.spectrum.SetFigure(st.SpectrumFig, si)
@@ -178,35 +210,76 @@ func parseClip(s string) float64 {
 	return v
 }
 
-// render draws the selected field off the UI goroutine.
+// zoomNames are the Data tab's zoom choices: fitted, or screen units per
+// lattice site.
+var zoomNames = []string{"fit", "1×", "2×", "4×", "8×", "16×"}
+
+// parseZoom returns the screen units per site of a zoom choice (0: fit).
+func parseZoom(s string) int {
+	var z int
+	fmt.Sscanf(s, "%d", &z)
+	return z
+}
+
+// render draws the selected field off the UI goroutine, and recolours the
+// gallery when the colours changed. The "whole data set" range is the clip
+// percentiles of every value of the stack, computed once per clip.
 func (t *dataTab) render() {
 	f, ok := t.a.state.Field()
-	if !ok || t.cmap.Selected == "" {
+	d := t.a.state.Data
+	if !ok || t.cmap.Selected == "" || t.stretch == nil || t.stretch.Selected == "" {
 		return
 	}
 	t.renderSeq++
 	seq := t.renderSeq
 	cm, err := plots.NewColorMap(t.cmap.Selected)
+	if err == nil {
+		cm, err = cm.WithStretch(t.stretch.Selected)
+	}
 	if err != nil {
 		return
 	}
 	clip := parseClip(t.clip.Selected)
 	whole := t.scope.Selected == "whole data set"
-	stackRange := t.stackRange
 	idx := t.a.state.Selected
+	key := thumbKey{data: d, cmap: t.cmap.Selected, stretch: t.stretch.Selected, clip: clip}
 	go func() {
-		r := plots.AutoRange(f.Data, clip)
-		if whole && stackRange.Hi > stackRange.Lo {
-			r = stackRange
+		stackRange := t.rangeOf(d, clip)
+		r := stackRange
+		if !whole {
+			r = plots.AutoRange(f.Data, clip)
 		}
 		img := plots.FieldImage(nil, f.Data, f.L, r, cm)
 		lookup := func(x, y int) string {
 			return fmt.Sprintf("field %d  site (x₁=%d, x₂=%d)  φ = %s", idx+1, y, x, plots.FormatValue(f.Data[y*f.L+x]))
 		}
 		fyne.Do(func() {
-			if seq == t.renderSeq {
-				t.view.SetImage(img, lookup, cm.WithRange(r.Lo, r.Hi))
+			if seq != t.renderSeq {
+				return
+			}
+			t.view.SetImage(img, lookup, cm.WithRange(r.Lo, r.Hi))
+			if t.thumbKey != key {
+				t.thumbKey = key
+				t.gallery.set(t.a.jobs, d.Stack, thumbLook{cm: cm, r: stackRange})
+				t.gallery.grid.UnselectAll()
+				t.gallery.grid.Select(idx)
 			}
 		})
 	}()
+}
+
+// rangeOf returns the colour range of the whole stack of d at clip percent,
+// from a cache (safe off the UI goroutine).
+func (t *dataTab) rangeOf(d *Dataset, clip float64) plots.Range {
+	t.rangeMu.Lock()
+	defer t.rangeMu.Unlock()
+	if t.rangeData != d {
+		t.rangeData, t.ranges = d, map[float64]plots.Range{}
+	}
+	r, ok := t.ranges[clip]
+	if !ok {
+		r = plots.AutoRange(d.Stack.Data, clip)
+		t.ranges[clip] = r
+	}
+	return r
 }

@@ -23,6 +23,45 @@ type ColorMap struct {
 	lut      [256]color.RGBA
 	min, max float64
 	alpha    float64
+	stretch  func(float64) float64 // nil: linear
+}
+
+// StretchNames lists the stretches offered to users: how a value's
+// position t ∈ [0, 1] in the range maps to the colour scale.
+func StretchNames() []string { return []string{"linear", "sqrt", "asinh", "log"} }
+
+// stretchFunc returns the stretch of the given name, as in astropy's
+// visualization module: sqrt √t; asinh asinh(t/a)/asinh(1/a) with a = 0.1
+// (linear near 0, logarithmic above a: for long-tailed maps such as
+// weak-lensing κ); log log(1000t + 1)/log(1001).
+func stretchFunc(name string) (func(float64) float64, error) {
+	switch name {
+	case "linear", "":
+		return nil, nil
+	case "sqrt":
+		return math.Sqrt, nil
+	case "asinh":
+		const a = 0.1
+		norm := 1 / math.Asinh(1/a)
+		return func(t float64) float64 { return math.Asinh(t/a) * norm }, nil
+	case "log":
+		const a = 1000
+		norm := 1 / math.Log(a+1)
+		return func(t float64) float64 { return math.Log(a*t+1) * norm }, nil
+	}
+	return nil, fmt.Errorf("plots: unknown stretch %q (want linear, sqrt, asinh or log)", name)
+}
+
+// WithStretch returns a copy of c whose colours follow the named stretch
+// (StretchNames) of the value's position in the range.
+func (c *ColorMap) WithStretch(name string) (*ColorMap, error) {
+	f, err := stretchFunc(name)
+	if err != nil {
+		return nil, err
+	}
+	d := *c
+	d.stretch = f
+	return &d, nil
 }
 
 // ColorMapNames lists the colour maps offered to users.
@@ -101,6 +140,9 @@ func (c *ColorMap) Index(v float64) uint8 {
 		return 0
 	case t >= 1:
 		return 255
+	}
+	if c.stretch != nil {
+		t = c.stretch(t)
 	}
 	return uint8(t * 255.999)
 }

@@ -55,3 +55,39 @@ func TestAutoRangeQuantiles(t *testing.T) {
 		}
 	}
 }
+
+// TestStretch checks the colour stretches against their definitions
+// (astropy's visualization conventions): the ends of the range map to the
+// ends of the colour scale, the mapping is monotone, and at t = 0.1 the
+// asinh stretch (a = 0.1) gives asinh(1)/asinh(10) = 0.2940 and sqrt
+// gives 0.3162, i.e. indices 75 and 80 of 256.
+func TestStretch(t *testing.T) {
+	base, _ := NewColorMap("gray")
+	for _, name := range StretchNames() {
+		c, err := base.WithStretch(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c = c.WithRange(-1, 1)
+		if c.Index(-1) != 0 || c.Index(1) != 255 {
+			t.Errorf("%s: ends map to %d, %d", name, c.Index(-1), c.Index(1))
+		}
+		prev := uint8(0)
+		for k := 0; k <= 1000; k++ {
+			i := c.Index(-1 + 2*float64(k)/1000)
+			if i < prev {
+				t.Fatalf("%s: not monotone at step %d", name, k)
+			}
+			prev = i
+		}
+	}
+	for name, want := range map[string]uint8{"asinh": 75, "sqrt": 80, "linear": 25} {
+		c, _ := base.WithStretch(name)
+		if got := c.Index(0.1); got != want {
+			t.Errorf("%s: index of t = 0.1 is %d, want %d", name, got, want)
+		}
+	}
+	if _, err := base.WithStretch("cubic"); err == nil {
+		t.Error("unknown stretch accepted")
+	}
+}

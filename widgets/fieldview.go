@@ -33,6 +33,7 @@ type FieldView struct {
 	readout *widget.Label
 	lookup  func(x, y int) string
 	size    image.Point
+	zoom    int // screen units per lattice site; 0 fits the image to the view
 	area    *hoverArea
 	content fyne.CanvasObject
 }
@@ -58,7 +59,10 @@ func NewFieldView() *FieldView {
 	v.area = &hoverArea{view: v}
 	v.area.ExtendBaseWidget(v.area)
 	barBox := container.NewBorder(v.hi, v.lo, nil, nil, v.bar)
-	v.content = container.NewBorder(nil, v.readout, nil, barBox, container.NewStack(v.img, v.area))
+	// The image sits in a scroll container: it fills the view when fitted
+	// and scrolls when zoomed beyond it.
+	scroll := container.NewScroll(container.NewStack(v.img, v.area))
+	v.content = container.NewBorder(nil, v.readout, nil, barBox, scroll)
 	v.ExtendBaseWidget(v)
 	return v
 }
@@ -73,8 +77,12 @@ func (v *FieldView) CreateRenderer() fyne.WidgetRenderer {
 // colour bar. Call it on the UI goroutine.
 func (v *FieldView) SetImage(img image.Image, lookup func(x, y int) string, cm *plots.ColorMap) {
 	v.img.Image = img
+	resized := img.Bounds().Size() != v.size
 	v.size = img.Bounds().Size()
 	v.lookup = lookup
+	if resized && v.zoom > 0 {
+		v.applyZoom()
+	}
 	v.img.Refresh()
 	if lookup == nil {
 		v.readout.Hide()
@@ -92,6 +100,27 @@ func (v *FieldView) SetImage(img image.Image, lookup func(x, y int) string, cm *
 		v.hi.SetText("")
 		v.lo.SetText("")
 	}
+}
+
+// SetZoom shows every lattice site as a square of z×z screen units (device
+// independent), scrolling when the field is larger than the view; z = 0
+// fits the field to the view. Call it on the UI goroutine.
+func (v *FieldView) SetZoom(z int) {
+	v.zoom = max(z, 0)
+	v.applyZoom()
+}
+
+// Zoom returns the zoom factor (0: fitted).
+func (v *FieldView) Zoom() int { return v.zoom }
+
+func (v *FieldView) applyZoom() {
+	if v.zoom == 0 || v.size.X == 0 {
+		v.img.SetMinSize(fyne.NewSize(160, 160))
+	} else {
+		v.img.SetMinSize(fyne.NewSize(float32(v.zoom*v.size.X), float32(v.zoom*v.size.Y)))
+	}
+	v.img.Refresh()
+	v.Refresh()
 }
 
 // Readout returns the current read-out text (for tests).
