@@ -62,7 +62,7 @@ func TestGenerateTabAndCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	spec, hist, table := g.spectrum.Figure(), g.hist.Figure(), g.table.Text
-	if spec == nil || hist == nil || !strings.Contains(table, "Binder") || g.generated == nil || g.generated.Stack.N != 16 {
+	if spec == nil || hist == nil || g.scaleStd.Figure() == nil || !strings.Contains(table, "Binder") || g.generated == nil || g.generated.Stack.N != 16 {
 		t.Fatalf("after generation: spectrum %v, histogram %v, table %q", spec, hist, table)
 	}
 

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"image"
 	"strings"
 	"sync"
 	"time"
@@ -30,6 +31,7 @@ type generateTab struct {
 	status          *widget.Label
 	live            *widgets.FieldView
 	spectrum, hist  *widgets.PlotView
+	scaleStd        *widgets.PlotView
 	table           *widget.Label
 	content         fyne.CanvasObject
 	generated       *Dataset
@@ -69,10 +71,12 @@ func newGenerateTab(a *App) *generateTab {
 	t.table.TextStyle = fyne.TextStyle{Monospace: true}
 	t.spectrum = widgets.NewPlotView(a.exportFigure)
 	t.hist = widgets.NewPlotView(a.exportFigure)
+	t.scaleStd = widgets.NewPlotView(a.exportFigure)
 	left := container.NewBorder(nil, container.NewVBox(container.NewHBox(t.run, t.cancel), t.status, t.useAsDataButton), nil, nil,
 		container.NewVBox(form, t.zero, t.symmetric, widgets.Heading("Sample 1, current scale"), container.NewGridWrap(fyne.NewSize(300, 300), t.live)))
 	right := container.NewVSplit(
-		container.NewHSplit(t.spectrum, t.hist),
+		container.NewHSplit(t.spectrum, container.NewAppTabs(
+			container.NewTabItem("Pixel values", t.hist), container.NewTabItem("Per-scale std", t.scaleStd))),
 		container.NewBorder(widgets.Heading("Generated (B) vs data (A)"), nil, nil, nil, container.NewScroll(t.table)))
 	split := container.NewHSplit(container.NewVScroll(left), right)
 	split.Offset = 0.3
@@ -149,8 +153,11 @@ func (t *generateTab) start() {
 				return nil, err
 			}
 		}
-		var sfig, hfig *plots.Figure
+		var sfig, hfig, stdFig *plots.Figure
+		var stdImg image.Image
 		if cmp != nil {
+			stdFig = plots.ScaleStdFigure(cmp, "data", "generated")
+			stdImg = widgets.RenderFigure(stdFig)
 			sfig = plots.SpectrumFigure("Power spectrum", plots.SpectrumSeries("data", cmp.SpectrumA), plots.SpectrumSeries("generated", cmp.SpectrumB))
 			hfig = plots.HistogramFigure("Pixel values", "φ", plots.HistogramSeries("data", cmp.HistA), plots.HistogramSeries("generated", cmp.HistB))
 		} else {
@@ -165,6 +172,7 @@ func (t *generateTab) start() {
 			t.useAsDataButton.Enable()
 			t.spectrum.SetFigure(sfig, si)
 			t.hist.SetFigure(hfig, hi)
+			t.scaleStd.SetFigure(stdFig, stdImg)
 			t.table.SetText(formatComparison(cmp, res))
 			t.status.SetText(fmt.Sprintf("Generated %d fields.", res.Fields.N))
 		}, nil

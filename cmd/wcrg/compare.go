@@ -213,31 +213,9 @@ func writeCompareFigures(dir string, cmp *wcrg.Comparison, la, lb string) ([]str
 	sa := plots.SpectrumSeries(la, cmp.SpectrumA)
 	sb := plots.SpectrumSeries(lb, cmp.SpectrumB)
 	sa.Markers, sb.Markers = true, true
-	// Per-scale std: one series per plane kind and stack; B dashed.
-	var series []plots.Series
-	for ch := 0; ch <= 3; ch++ {
-		name := "φ_j"
-		if ch > 0 {
-			name = fmt.Sprintf("detail %d", ch)
-		}
-		var A, B plots.Series
-		A.Name, B.Name = "A "+name, "B "+name
-		A.Markers, B.Markers = true, true
-		for _, s := range cmp.Scales {
-			if s.Channel != ch {
-				continue
-			}
-			x := float64(s.Level)
-			A.X, A.Y, A.Err = append(A.X, x), append(A.Y, s.StdA), append(A.Err, s.ErrA)
-			B.X, B.Y, B.Err = append(B.X, x), append(B.Y, s.StdB), append(B.Err, s.ErrB)
-		}
-		B.Dashed = true
-		series = append(series, A, B)
-	}
 	return saveFigures(dir, []namedFigure{
 		{"compare_spectrum", plots.SpectrumFigure(fmt.Sprintf("Power spectrum: %s vs %s", la, lb), sa, sb)},
 		{"compare_histogram", plots.HistogramFigure(fmt.Sprintf("Pixel values: %s vs %s", la, lb), "φ", ha, hb)},
-		{"compare_scale_std", plots.LineFigure(plots.Axes{Title: fmt.Sprintf("Per-scale std (%s, γ = 1): A = %s, B = %s (dashed)", cmp.Wavelet, la, lb),
-			X: "level j", Y: "std", LogY: true, XMin: 0.8, XMax: float64(cmp.Levels) + 1.4}, series...)},
+		{"compare_scale_std", plots.ScaleStdFigure(cmp, la, lb)},
 	})
 }
