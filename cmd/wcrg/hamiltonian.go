@@ -161,6 +161,7 @@ units with the quartic fit, and all V_j in standardized units.`,
 		out := fs.String("out", "", "output directory for the figures (default: the model's directory)")
 		window := fs.Int("free-window", 8, "half-width of the free energies' quadratic window")
 		nodes := fs.Int("free-nodes", 30, "scalar basis nodes of the free energies")
+		modelSweeps := fs.Int("free-model-sweeps", 10, "site-by-site MALA sweeps under the model's conditional applied to each training φ̄_j before its gradient enters the free-energy regression, so that it averages over the model's conditional (0: the data's φ̄_j as they are)")
 		basis := fs.String("free-basis", energy.BasisHat, "scalar basis of the free energies: "+strings.Join(energy.BasisKinds(), ", "))
 		radius := fs.Int("radius", 4, "kernel figure: displacements |s|∞ ≤ radius")
 		maxFields := fs.Int("max-fields", 0, "use only the first N training fields (0: all)")
@@ -196,7 +197,7 @@ units with the quartic fit, and all V_j in standardized units.`,
 			}
 			start := time.Now()
 			hopt := hamiltonianOptions{data: *data, crop: *crop, patch: *patch, maxFields: *maxFields,
-				free: wcrg.FreeSettings{Window: *window, Basis: *basis, Nodes: *nodes, Workers: *workers}}
+				free: wcrg.FreeSettings{Window: *window, Basis: *basis, Nodes: *nodes, ModelSweeps: noneIfZero(*modelSweeps), Seed: 1, Workers: *workers}}
 			m, h, dpath, st, err := reconstruct(ctx, e, *modelPath, hopt)
 			if err != nil {
 				return err
@@ -498,4 +499,13 @@ func writePotentialsBeside(dir, pathA, pathB string, a *wcrg.Model, ha *wcrg.Ham
 		return "", err
 	}
 	return files[0], nil
+}
+
+// noneIfZero maps a user's 0 ("none") to the engine's −1 (its 0 means the
+// default).
+func noneIfZero(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }

@@ -21,7 +21,17 @@ type FreeSettings struct {
 	Basis   string  // scalar basis of F̃_j (default hats: only first derivatives enter)
 	Nodes   int     // default 30
 	Ridge   float64 // default estimate.DefaultRidge
-	Workers int
+	// ModelSweeps moves each training φ̄_j that many site-by-site MALA
+	// sweeps under the model's own conditional Ē_j(·|φ_j) before its
+	// gradient is taken (default 10, about five relaxation times), so that
+	// the regression targets average over the model's conditional, whose
+	// free energy H₀ needs, rather than over the data's: the two differ
+	// where the fitted conditional is off (φ⁴ at β = 0.68, L = 32: the
+	// coarse V_j's deviation drops from 32 %, 40 % to 20 %, 23 % of V_0's
+	// depth at j = 2, 3). Negative: use the data's φ̄_j as they are.
+	ModelSweeps int
+	Seed        uint64
+	Workers     int
 }
 
 func (s FreeSettings) withDefaults() FreeSettings {
@@ -33,6 +43,9 @@ func (s FreeSettings) withDefaults() FreeSettings {
 	}
 	if s.Nodes == 0 {
 		s.Nodes = 30
+	}
+	if s.ModelSweeps == 0 {
+		s.ModelSweeps = 10
 	}
 	return s
 }
@@ -78,12 +91,22 @@ func FitFreeEnergies(ctx context.Context, m *Model, fields lattice.Stack, set Fr
 		}
 		cond := m.Conditionals[j-1]
 		evals := make([]*energy.Conditioned, workers)
+		var mover *modelMover
+		if set.ModelSweeps > 0 {
+			var err error
+			if mover, err = newModelMover(cond, pairs, set.ModelSweeps, set.Seed, j, workers); err != nil {
+				return nil, fmt.Errorf("wcrg: free energy of scale %d: %w", j, err)
+			}
+		}
 		target := func(w, i int, dst []float64) {
 			if evals[w] == nil {
 				evals[w] = cond.NewConditioned()
 				evals[w].Unbounded = true
 			}
 			a0, x, _ := pairs.At(i)
+			if mover != nil {
+				x = mover.move(w, i, a0, x)
+			}
 			evals[w].SetCondition(a0)
 			evals[w].GradCondition(dst, x)
 		}
