@@ -17,10 +17,10 @@ import (
 
 // FreeSettings configures the free-energy fits F̃_j (spec §5.2).
 type FreeSettings struct {
-	Window  int     // half-width of F̃_j's quadratic window (default 8, the reference's 17×17)
-	Basis   string  // scalar basis of F̃_j (default hats: only first derivatives enter)
-	Nodes   int     // default 30
-	Ridge   float64 // default estimate.DefaultRidge
+	Window int     // half-width of F̃_j's quadratic window (default 8, the reference's 17×17)
+	Basis  string  // scalar basis of F̃_j (default hats: only first derivatives enter)
+	Nodes  int     // default 30
+	Ridge  float64 // default estimate.DefaultRidge
 	// ModelSweeps moves each training φ̄_j that many site-by-site MALA
 	// sweeps under the model's own conditional Ē_j(·|φ_j) before its
 	// gradient is taken (default 10, about five relaxation times), so that
