@@ -269,6 +269,7 @@ func TestCLIErrors(t *testing.T) {
 		{[]string{"sample", "--model", missingModel, "--out", filepath.Join(dir, "g.txt")}, 2, "--out"},
 		{[]string{"compare", missingNpy}, 2, "two field files"},
 		{[]string{"hamiltonian", "--model", missingModel, "--free-window", "99"}, 2, "--free-window"},
+		{[]string{"hamiltonian", "--model", missingModel, "--free-route", "magic"}, 2, "--free-route"},
 		{[]string{"bench", "nosuch"}, 2, "nosuch"},
 	} {
 		code, stdout, stderr := cliRun(context.Background(), tc.args...)

@@ -161,6 +161,8 @@ units with the quartic fit, and all V_j in standardized units.`,
 		out := fs.String("out", "", "output directory for the figures (default: the model's directory)")
 		window := fs.Int("free-window", 8, "half-width of the free energies' quadratic window")
 		nodes := fs.Int("free-nodes", 30, "scalar basis nodes of the free energies")
+		route := fs.String("free-route", wcrg.RouteRegression, "free energies by 'regression' of their gradients (spec §5.2) or by thermodynamic integration, 'ti' (spec §5.3; small lattices: a cross-check)")
+		tiSamples := fs.Int("ti-samples", 200, "with --free-route ti: training fields whose free energy is integrated")
 		modelSweeps := fs.Int("free-model-sweeps", 10, "site-by-site MALA sweeps under the model's conditional applied to each training φ̄_j before its gradient enters the free-energy regression, so that it averages over the model's conditional (0: the data's φ̄_j as they are)")
 		basis := fs.String("free-basis", energy.BasisHat, "scalar basis of the free energies: "+strings.Join(energy.BasisKinds(), ", "))
 		radius := fs.Int("radius", 4, "kernel figure: displacements |s|∞ ≤ radius")
@@ -181,6 +183,10 @@ units with the quartic fit, and all V_j in standardized units.`,
 				return usagef("--free-window %d: want 0 … 16", *window)
 			case *nodes < 2 || *nodes > 1000:
 				return usagef("--free-nodes %d: want 2 … 1000", *nodes)
+			case *route != wcrg.RouteRegression && *route != wcrg.RouteTI:
+				return usagef("--free-route %q: want %s or %s", *route, wcrg.RouteRegression, wcrg.RouteTI)
+			case *tiSamples < 10:
+				return usagef("--ti-samples %d: want ≥ 10", *tiSamples)
 			case *radius < 1:
 				return usagef("--radius %d: want ≥ 1", *radius)
 			case *maxFields < 0:
@@ -197,7 +203,7 @@ units with the quartic fit, and all V_j in standardized units.`,
 			}
 			start := time.Now()
 			hopt := hamiltonianOptions{data: *data, crop: *crop, patch: *patch, maxFields: *maxFields,
-				free: wcrg.FreeSettings{Window: *window, Basis: *basis, Nodes: *nodes, ModelSweeps: noneIfZero(*modelSweeps), Seed: 1, Workers: *workers}}
+				free: wcrg.FreeSettings{Window: *window, Basis: *basis, Nodes: *nodes, ModelSweeps: noneIfZero(*modelSweeps), Route: *route, TI: wcrg.TISettings{Samples: *tiSamples}, Seed: 1, Workers: *workers}}
 			m, h, dpath, st, err := reconstruct(ctx, e, *modelPath, hopt)
 			if err != nil {
 				return err

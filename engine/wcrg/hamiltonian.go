@@ -30,9 +30,20 @@ type FreeSettings struct {
 	// coarse V_j's deviation drops from 32 %, 40 % to 20 %, 23 % of V_0's
 	// depth at j = 2, 3). Negative: use the data's φ̄_j as they are.
 	ModelSweeps int
-	Seed        uint64
-	Workers     int
+	// Route is RouteRegression (the default) or RouteTI: thermodynamic
+	// integration of F̄_j at TI.Samples training φ_j (small lattices only),
+	// with F̃_j fitted to those values by least squares with an intercept.
+	Route   string
+	TI      TISettings
+	Seed    uint64
+	Workers int
 }
+
+// Free-energy routes (FreeSettings.Route, spec §5.2–5.3).
+const (
+	RouteRegression = "regression"
+	RouteTI         = "ti"
+)
 
 func (s FreeSettings) withDefaults() FreeSettings {
 	if s.Window == 0 {
@@ -46,6 +57,9 @@ func (s FreeSettings) withDefaults() FreeSettings {
 	}
 	if s.ModelSweeps == 0 {
 		s.ModelSweeps = 10
+	}
+	if s.Route == "" {
+		s.Route = RouteRegression
 	}
 	return s
 }
@@ -90,6 +104,22 @@ func FitFreeEnergies(ctx context.Context, m *Model, fields lattice.Stack, set Fr
 			return nil, err
 		}
 		cond := m.Conditionals[j-1]
+		switch set.Route {
+		case RouteRegression:
+		case RouteTI:
+			ti := set.TI
+			ti.Seed, ti.Workers = set.Seed, set.Workers
+			if err := fitFreeTI(ctx, m, fields, j, f, ti); err != nil {
+				return nil, err
+			}
+			free[j-1] = f
+			if progress != nil {
+				progress(j)
+			}
+			continue
+		default:
+			return nil, fmt.Errorf("wcrg: free-energy route %q (want %s or %s)", set.Route, RouteRegression, RouteTI)
+		}
 		evals := make([]*energy.Conditioned, workers)
 		var mover *modelMover
 		if set.ModelSweeps > 0 {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/wcrglab/wcrg/engine/energy"
 	"github.com/wcrglab/wcrg/engine/lattice"
 	"github.com/wcrglab/wcrg/engine/phi4"
 )
@@ -31,16 +32,8 @@ func TestPhi4HamiltonianPhysics(t *testing.T) {
 		t.Skip("long: fit and free energies on 2000 fields of 32×32")
 	}
 	const L, beta = 32, 0.68
-	data := phi4Stack(t, L, beta, 2000, 5)
+	data, m, free := phi4FreeEnergies(t, L, beta, 2000, 5)
 	held := phi4Stack(t, L, beta, 200, 6)
-	m, err := Fit(context.Background(), data, DefaultSettings(), Provenance{Kind: "phi4", Beta: beta}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	free, err := FitFreeEnergies(context.Background(), m, data, FreeSettings{Seed: 1}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	h, err := BuildHamiltonian(m, free, data)
 	if err != nil {
 		t.Fatal(err)
@@ -99,4 +92,20 @@ func TestPhi4HamiltonianPhysics(t *testing.T) {
 	if spread > 0.02 {
 		t.Errorf("held-out relative energy error spread %.2f %% (want ≤ 2 %%)", 100*spread)
 	}
+}
+
+// phi4FreeEnergies draws n φ⁴ training fields (seeded), fits the default
+// model and its free energies by the default route.
+func phi4FreeEnergies(t *testing.T, L int, beta float64, n int, seed uint64) (lattice.Stack, *Model, []*energy.Model) {
+	t.Helper()
+	data := phi4Stack(t, L, beta, n, seed)
+	m, err := Fit(context.Background(), data, DefaultSettings(), Provenance{Kind: "phi4", Beta: beta}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	free, err := FitFreeEnergies(context.Background(), m, data, FreeSettings{Seed: 1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data, m, free
 }
