@@ -66,6 +66,22 @@ func TestGenerateTabAndCancel(t *testing.T) {
 		t.Fatalf("after generation: spectrum %v, histogram %v, table %q", spec, hist, table)
 	}
 
+	// The convergence check: 300 against 1200 steps per scale.
+	ui(func() {
+		g.n.SetText("64")
+		g.steps.SetText("300")
+		g.adapt.SetText("100")
+		g.checkConvergence()
+	})
+	if err := a.jobs.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(g.table.Text, "Convergence check") || !strings.Contains(g.table.Text, "spectrum max relative difference") {
+		t.Errorf("convergence table %q", g.table.Text)
+	}
+	t.Log(g.table.Text)
+	table = g.table.Text
+
 	// A long generation, cancelled.
 	ui(func() {
 		g.n.SetText("2000")

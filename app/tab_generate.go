@@ -28,6 +28,7 @@ type generateTab struct {
 	seed            *widget.Entry
 	zero, symmetric *widget.Check
 	run, cancel     *widget.Button
+	check           *widget.Button // convergence check
 	status          *widget.Label
 	live            *widgets.FieldView
 	spectrum, hist  *widgets.PlotView
@@ -58,6 +59,7 @@ func newGenerateTab(a *App) *generateTab {
 	t.run.Importance = widget.HighImportance
 	t.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { a.jobs.Cancel("generate") })
 	t.cancel.Disable()
+	t.check = widget.NewButton(fmt.Sprintf("Check convergence (×%d steps)", convergenceFactor), t.checkConvergence)
 	t.useAsDataButton = widget.NewButton("Show generated fields in the Data tab", func() {
 		if t.generated != nil {
 			a.state.SetData(t.generated)
@@ -72,7 +74,7 @@ func newGenerateTab(a *App) *generateTab {
 	t.spectrum = widgets.NewPlotView(a.exportFigure)
 	t.hist = widgets.NewPlotView(a.exportFigure)
 	t.scaleStd = widgets.NewPlotView(a.exportFigure)
-	left := container.NewBorder(nil, container.NewVBox(container.NewHBox(t.run, t.cancel), t.status, t.useAsDataButton), nil, nil,
+	left := container.NewBorder(nil, container.NewVBox(container.NewHBox(t.run, t.cancel), t.check, t.status, t.useAsDataButton), nil, nil,
 		container.NewVBox(form, t.zero, t.symmetric, widgets.Heading("Sample 1, current scale"), container.NewGridWrap(fyne.NewSize(300, 300), t.live)))
 	right := container.NewVSplit(
 		container.NewHSplit(t.spectrum, container.NewAppTabs(
@@ -91,12 +93,8 @@ func newGenerateTab(a *App) *generateTab {
 	return t
 }
 
-func (t *generateTab) start() {
-	m := t.a.state.Model
-	if m == nil {
-		t.a.showError(fmt.Errorf("no model: fit one in the Estimate tab or open a model file"))
-		return
-	}
+// sampleSettings reads and validates the form.
+func (t *generateTab) sampleSettings() (wcrg.SampleSettings, error) {
 	var set wcrg.SampleSettings
 	var err error
 	set.N, err = readInt("fields", t.n)
@@ -115,6 +113,16 @@ func (t *generateTab) start() {
 	if err == nil {
 		err = set.Validate()
 	}
+	return set, err
+}
+
+func (t *generateTab) start() {
+	m := t.a.state.Model
+	if m == nil {
+		t.a.showError(fmt.Errorf("no model: fit one in the Estimate tab or open a model file"))
+		return
+	}
+	set, err := t.sampleSettings()
 	if err != nil {
 		t.a.showError(err)
 		return
