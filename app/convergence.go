@@ -21,14 +21,8 @@ const convergenceFactor = 4
 // hold), and compares the two sets. A fair sampler shows differences
 // within their errors: longer chains no longer change the statistics.
 func (t *generateTab) checkConvergence() {
-	m := t.a.state.Model
-	if m == nil {
-		t.a.showError(fmt.Errorf("no model: fit one in the Estimate tab or open a model file"))
-		return
-	}
-	set, err := t.sampleSettings()
-	if err != nil {
-		t.a.showError(err)
+	m, set, ok := t.prepare()
+	if !ok {
 		return
 	}
 	if set.N < 2 {

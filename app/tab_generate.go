@@ -116,15 +116,25 @@ func (t *generateTab) sampleSettings() (wcrg.SampleSettings, error) {
 	return set, err
 }
 
-func (t *generateTab) start() {
+// prepare returns the model and the form's settings, or shows what is
+// missing and returns false.
+func (t *generateTab) prepare() (*wcrg.Model, wcrg.SampleSettings, bool) {
 	m := t.a.state.Model
 	if m == nil {
 		t.a.showError(fmt.Errorf("no model: fit one in the Estimate tab or open a model file"))
-		return
+		return nil, wcrg.SampleSettings{}, false
 	}
 	set, err := t.sampleSettings()
 	if err != nil {
 		t.a.showError(err)
+		return nil, set, false
+	}
+	return m, set, true
+}
+
+func (t *generateTab) start() {
+	m, set, ok := t.prepare()
+	if !ok {
 		return
 	}
 	data := t.a.state.Data
