@@ -18,10 +18,12 @@ import (
 )
 
 // hamiltonianTab reconstructs the microscopic Hamiltonian H₀ of the current
-// model (free energies by gradient regression, spec §5.2–5.4) and shows its
-// coupling kernel and scale potentials, each exportable.
+// model (free energies by gradient regression or thermodynamic integration,
+// spec §5.2–5.4) and shows its coupling kernel and scale potentials, each
+// exportable.
 type hamiltonianTab struct {
 	a               *App
+	route           *widget.Select
 	run, cancel     *widget.Button
 	status          *widget.Label
 	kernel, profile *widgets.PlotView
@@ -36,6 +38,8 @@ func newHamiltonianTab(a *App) *hamiltonianTab {
 	t.run.Importance = widget.HighImportance
 	t.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { a.jobs.Cancel("hamiltonian") })
 	t.cancel.Disable()
+	t.route = widget.NewSelect([]string{routeRegression, routeTI}, nil)
+	t.route.SetSelected(routeRegression)
 	t.status = widget.NewLabel("Fit a model in the Estimate tab (or open one), then reconstruct H₀ = ½φᵀKφ + Σ_j Σ_x V_j(φ_j(x)) from its conditional energies and free energies.")
 	t.status.Wrapping = fyne.TextWrapWord
 	t.kernel = widgets.NewPlotView(a.exportFigure)
@@ -44,13 +48,21 @@ func newHamiltonianTab(a *App) *hamiltonianTab {
 	t.potentials = widgets.NewPlotView(a.exportFigure)
 	t.table = widget.NewLabel("")
 	t.table.TextStyle = fyne.TextStyle{Monospace: true}
-	left := container.NewBorder(container.NewVBox(container.NewHBox(t.run, t.cancel), t.status), nil, nil, nil, container.NewScroll(t.table))
+	routeRow := container.NewBorder(nil, nil, widget.NewLabel("Free energies"), nil, t.route)
+	left := container.NewBorder(container.NewVBox(routeRow, container.NewHBox(t.run, t.cancel), t.status), nil, nil, nil, container.NewScroll(t.table))
 	grid := container.NewGridWithColumns(2, t.kernel, t.profile, t.v0, t.potentials)
 	split := container.NewHSplit(left, grid)
 	split.Offset = 0.3
 	t.content = split
+	a.remember("hamiltonian", remembered{"route", t.route})
 	return t
 }
+
+// The Hamiltonian tab's free-energy routes (wcrg.FreeSettings.Route).
+const (
+	routeRegression = "gradient regression (default)"
+	routeTI         = "thermodynamic integration (small lattices)"
+)
 
 func (t *hamiltonianTab) start() {
 	m, data := t.a.state.Model, t.a.state.Data
@@ -66,11 +78,15 @@ func (t *hamiltonianTab) start() {
 	if data.Kind == "phi4" {
 		beta = data.Beta
 	}
+	set := wcrg.FreeSettings{Seed: 1}
+	if t.route.Selected == routeTI {
+		set.Route = wcrg.RouteTI
+	}
 	t.run.Disable()
 	t.cancel.Enable()
 	t.a.jobs.Start("hamiltonian", "Reconstruct H₀", func(ctx context.Context, report func(Progress)) (func(), error) {
 		defer fyne.Do(func() { t.run.Enable(); t.cancel.Disable() })
-		free, err := wcrg.FitFreeEnergies(ctx, m, data.Stack, wcrg.FreeSettings{}, func(level int) {
+		free, err := wcrg.FitFreeEnergies(ctx, m, data.Stack, set, func(level int) {
 			report(Progress{Fraction: float64(m.Levels-level+1) / float64(m.Levels+1), Text: fmt.Sprintf("free energy of scale %d fitted", level)})
 		})
 		if err != nil {
