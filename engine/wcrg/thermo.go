@@ -142,6 +142,8 @@ func ThermodynamicFreeEnergy(ctx context.Context, m *Model, fields lattice.Stack
 	type worker struct {
 		full, refc, qc *energy.Conditioned
 		path           []*energy.Conditioned
+		all            []*energy.Conditioned // the above, for SetCondition
+		sweeps         []*energy.SiteSweeper // one per path node; they read the condition at each sweep
 		x, grad        []float64
 		bvec           *mat.VecDense
 		sol            mat.VecDense
@@ -167,15 +169,26 @@ func ThermodynamicFreeEnergy(ctx context.Context, m *Model, fields lattice.Stack
 				}
 				k.path = append(k.path, pm.NewConditioned())
 			}
-			for _, c := range append([]*energy.Conditioned{k.full, k.refc, k.qc}, k.path...) {
+			k.all = append([]*energy.Conditioned{k.full, k.refc, k.qc}, k.path...)
+			for _, c := range k.all {
 				c.Unbounded = true
 			}
 			wk[w] = k
 		}
 		k := wk[w]
 		a0, x0, _ := pairs.At(i)
-		for _, c := range append([]*energy.Conditioned{k.full, k.refc, k.qc}, k.path...) {
+		for _, c := range k.all {
 			c.SetCondition(a0)
+		}
+		if k.sweeps == nil {
+			for _, c := range k.path {
+				sw, err := c.NewSiteSweeper()
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				k.sweeps = append(k.sweeps, sw)
+			}
 		}
 		// Gaussian reference: −½ bᵀ K_ref⁻¹ b, b = ∇Ē_Q at φ̄ = 0.
 		clear(k.x)
@@ -194,12 +207,7 @@ func ThermodynamicFreeEnergy(ctx context.Context, m *Model, fields lattice.Stack
 			delta = 1 / b
 		}
 		var variance float64
-		for node, c := range k.path {
-			sw, err := c.NewSiteSweeper()
-			if err != nil {
-				errs[i] = err
-				return
-			}
+		for node, sw := range k.sweeps {
 			for s := 0; s < set.Burn; s++ {
 				sw.ResetCounts()
 				if err := sw.Sweep(k.x, delta, rng); err != nil {
