@@ -66,7 +66,7 @@ func TestGenerateTabAndCancel(t *testing.T) {
 		t.Fatalf("after generation: spectrum %v, histogram %v, table %q", spec, hist, table)
 	}
 
-	// The convergence check: 300 against 1200 steps per scale.
+	// The convergence check: 300 steps + 40 sweeps against 1200 + 160 per scale.
 	ui(func() {
 		g.n.SetText("64")
 		g.steps.SetText("300")

@@ -15,9 +15,9 @@ import (
 const convergenceFactor = 4
 
 // checkConvergence is the Generate tab's convergence check: it generates
-// the form's fields twice, once with the form's MALA steps per scale and
-// seed and once with convergenceFactor times as many steps and the next
-// seed (independent sets, so that the jackknife errors of the difference
+// the form's fields twice, once with the form's MALA steps and site sweeps
+// per scale and seed and once with convergenceFactor times as many steps
+// and sweeps and the next seed (independent sets, so that the jackknife errors of the difference
 // hold), and compares the two sets. A fair sampler shows differences
 // within their errors: longer chains no longer change the statistics.
 func (t *generateTab) checkConvergence() {
@@ -32,6 +32,9 @@ func (t *generateTab) checkConvergence() {
 	set.Snapshots = false
 	long := set
 	long.Steps *= convergenceFactor
+	if long.Sweeps > 0 {
+		long.Sweeps *= convergenceFactor
+	}
 	long.Seed++
 	t.run.Disable()
 	t.check.Disable()
@@ -41,8 +44,9 @@ func (t *generateTab) checkConvergence() {
 		var runs [2]*wcrg.SampleResult
 		for r, s := range []wcrg.SampleSettings{set, long} {
 			res, err := wcrg.Sample(ctx, m, s, func(p wcrg.SampleProgress) {
-				report(Progress{Fraction: (float64(r)*float64(set.Steps) + float64(1+3*r)*float64(set.Steps)*p.Fraction) / float64(set.Steps*(1+convergenceFactor)),
-					Text: fmt.Sprintf("run %d of 2 (%d steps per scale): scale %d, step %d of %d", r+1, s.Steps, p.Level, p.Step, p.Steps)})
+				// The long run costs convergenceFactor times the short one.
+				report(Progress{Fraction: (float64(r) + float64(1+(convergenceFactor-1)*r)*p.Fraction) / (1 + convergenceFactor),
+					Text: fmt.Sprintf("run %d of 2 (%s per scale): scale %d, %s", r+1, chainLength(s), p.Level, samplerPosition(p))})
 			})
 			if err != nil {
 				return nil, err
@@ -53,20 +57,29 @@ func (t *generateTab) checkConvergence() {
 		if err != nil {
 			return nil, err
 		}
-		text := formatConvergence(cmp, set.Steps, long.Steps)
+		text := formatConvergence(cmp, chainLength(set), chainLength(long))
 		return func() {
 			t.table.SetText(text)
-			t.status.SetText(fmt.Sprintf("Convergence check: %d vs %d MALA steps per scale (see the table).", set.Steps, long.Steps))
+			t.status.SetText(fmt.Sprintf("Convergence check: %s vs %s per scale (see the table).", chainLength(set), chainLength(long)))
 		}, nil
 	})
+}
+
+// chainLength describes the chains of a setting: "300 MALA steps" or
+// "100 MALA steps + 40 site sweeps".
+func chainLength(s wcrg.SampleSettings) string {
+	if s.Sweeps > 0 {
+		return fmt.Sprintf("%d MALA steps + %d site sweeps", s.Steps, s.Sweeps)
+	}
+	return fmt.Sprintf("%d MALA steps", s.Steps)
 }
 
 // formatConvergence is the table of the convergence check: every scalar
 // statistic of the short run (A) and the long run (B) with its difference
 // in standard errors, then the spectrum and histogram differences.
-func formatConvergence(c *wcrg.Comparison, short, long int) string {
+func formatConvergence(c *wcrg.Comparison, short, long string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Convergence check: A = %d, B = %d MALA steps per scale (independent seeds)\n\n", short, long)
+	fmt.Fprintf(&b, "Convergence check: A = %s, B = %s per scale (independent seeds)\n\n", short, long)
 	fmt.Fprintf(&b, "%-16s %12s %12s %12s %8s\n", "statistic", "A", "B", "B − A ± err", "σ")
 	worst := 0.0
 	for _, s := range c.Scalars {

@@ -25,6 +25,7 @@ import (
 type generateTab struct {
 	a               *App
 	n, steps, adapt *widget.Entry
+	sweeps          *widget.Entry
 	seed            *widget.Entry
 	zero, symmetric *widget.Check
 	run, cancel     *widget.Button
@@ -44,8 +45,9 @@ type generateTab struct {
 func newGenerateTab(a *App) *generateTab {
 	t := &generateTab{a: a, live: widgets.NewFieldView()}
 	t.n = intEntry(200, 1, 1000000)
-	t.steps = intEntry(300, 1, 100000)
+	t.steps = intEntry(100, 1, 100000)
 	t.adapt = intEntry(100, 0, 100000)
+	t.sweeps = intEntry(40, 0, 100000)
 	t.seed = intEntry(1, 0, 1<<31-1)
 	t.zero = widget.NewCheck("start φ̄ at 0 (default: white noise)", nil)
 	t.symmetric = widget.NewCheck("append −φ (Z₂ doubling)", nil)
@@ -53,13 +55,14 @@ func newGenerateTab(a *App) *generateTab {
 		widget.NewFormItem("Fields", t.n),
 		widget.NewFormItem("MALA steps per scale", t.steps),
 		widget.NewFormItem("of which adapting δ", t.adapt),
+		widget.NewFormItem("then site sweeps", t.sweeps),
 		widget.NewFormItem("Seed", t.seed),
 	)
 	t.run = widget.NewButtonWithIcon("Generate", theme.MediaPlayIcon(), t.start)
 	t.run.Importance = widget.HighImportance
 	t.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { a.jobs.Cancel("generate") })
 	t.cancel.Disable()
-	t.check = widget.NewButton(fmt.Sprintf("Check convergence (×%d steps)", convergenceFactor), t.checkConvergence)
+	t.check = widget.NewButton(fmt.Sprintf("Check convergence (×%d steps and sweeps)", convergenceFactor), t.checkConvergence)
 	t.useAsDataButton = widget.NewButton("Show generated fields in the Data tab", func() {
 		if t.generated != nil {
 			a.state.SetData(t.generated)
@@ -88,7 +91,7 @@ func newGenerateTab(a *App) *generateTab {
 			t.status.SetText(fmt.Sprintf("Model of %d×%d fields, %d levels, %d parameters.", m.L, m.L, m.Levels, m.NumParams()))
 		}
 	})
-	a.remember("generate", remembered{"n", t.n}, remembered{"steps", t.steps}, remembered{"adapt", t.adapt},
+	a.remember("generate", remembered{"n", t.n}, remembered{"steps", t.steps}, remembered{"adapt", t.adapt}, remembered{"sweeps", t.sweeps},
 		remembered{"seed", t.seed}, remembered{"zeroStart", t.zero}, remembered{"symmetric", t.symmetric})
 	return t
 }
@@ -103,6 +106,12 @@ func (t *generateTab) sampleSettings() (wcrg.SampleSettings, error) {
 	}
 	if err == nil {
 		set.Adapt, err = readInt("adapting steps", t.adapt)
+	}
+	if err == nil {
+		set.Sweeps, err = readInt("site sweeps", t.sweeps)
+		if set.Sweeps == 0 {
+			set.Sweeps = -1 // the form's 0 means none; the engine's, its default
+		}
 	}
 	var seed int
 	if err == nil {
@@ -144,12 +153,12 @@ func (t *generateTab) start() {
 	t.a.jobs.Start("generate", "Generate fields", func(ctx context.Context, report func(Progress)) (func(), error) {
 		defer fyne.Do(func() { t.run.Enable(); t.cancel.Disable() })
 		res, err := wcrg.Sample(ctx, m, set, func(p wcrg.SampleProgress) {
-			report(Progress{Fraction: p.Fraction, Text: fmt.Sprintf("scale %d: step %d of %d, acceptance %.2f, δ %.3g", p.Level, p.Step, p.Steps, p.Acceptance, p.Delta)})
+			report(Progress{Fraction: p.Fraction, Text: fmt.Sprintf("scale %d: %s, acceptance %.2f, δ %.3g", p.Level, samplerPosition(p), p.Acceptance, p.Delta)})
 			if p.Snapshot == nil {
 				return
 			}
 			t.mu.Lock()
-			due := time.Since(t.lastSnap) > 100*time.Millisecond || p.Step == p.Steps
+			due := time.Since(t.lastSnap) > 100*time.Millisecond || (p.Sweeps == 0 && p.Step == p.Steps) || (p.Sweeps > 0 && p.Sweep == p.Sweeps)
 			if due {
 				t.lastSnap = time.Now()
 			}
@@ -197,16 +206,29 @@ func (t *generateTab) start() {
 	})
 }
 
+// samplerPosition says where a scale's sampler is: its global step, or its
+// site sweep once the steps are done.
+func samplerPosition(p wcrg.SampleProgress) string {
+	if p.Sweep > 0 {
+		return fmt.Sprintf("sweep %d of %d", p.Sweep, p.Sweeps)
+	}
+	return fmt.Sprintf("step %d of %d", p.Step, p.Steps)
+}
+
 // formatComparison is the text table of a comparison (nil: sampler figures only).
 func formatComparison(c *wcrg.Comparison, res *wcrg.SampleResult) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-6s %10s %10s %s\n", "scale", "δ_j", "acceptance", "fields started outside the model's range")
+	fmt.Fprintf(&b, "%-6s %10s %10s %10s %10s %s\n", "scale", "δ_j", "acceptance", "sweep δ", "sweep acc.", "fields started outside the model's range")
 	for _, s := range res.Scales {
 		note := ""
 		if s.Walled > 0 {
 			note = fmt.Sprintf("%d (still outside: %d)", s.Walled, s.StillOutside)
 		}
-		fmt.Fprintf(&b, "%-6d %10.4g %10.3f %s\n", s.Level, s.Delta, s.Acceptance, note)
+		sd, sa := "–", "–"
+		if s.SweepAcceptance > 0 {
+			sd, sa = fmt.Sprintf("%.4g", s.SweepDelta), fmt.Sprintf("%.3f", s.SweepAcceptance)
+		}
+		fmt.Fprintf(&b, "%-6d %10.4g %10.3f %10s %10s %s\n", s.Level, s.Delta, s.Acceptance, sd, sa, note)
 	}
 	if c == nil {
 		return b.String()

@@ -317,7 +317,7 @@ func benchSample(ctx context.Context, e *env, o benchOptions) (any, *table, erro
 	mem := startMemPeak()
 	start := time.Now()
 	res, err := wcrg.Sample(ctx, m, wcrg.SampleSettings{N: n, Seed: 1}, func(sp wcrg.SampleProgress) {
-		p.update(false, "sample %d fields: %.0f%% (scale %d step %d/%d)", n, 100*sp.Fraction, sp.Level, sp.Step, sp.Steps)
+		p.update(false, "sample %d fields: %.0f%% (scale %d)", n, 100*sp.Fraction, sp.Level)
 	})
 	r.Seconds = time.Since(start).Seconds()
 	mem.finish()
@@ -329,15 +329,15 @@ func benchSample(ctx context.Context, e *env, o benchOptions) (any, *table, erro
 	r.Ratio = r.SecPerField / r.Target
 	r.Scales = res.Scales
 	r.PeakInuseMiB = float64(mem.peakInuse) / mib
-	t := &table{title: fmt.Sprintf("Coarse-to-fine generation: %d fields of %d² from a model fitted on %d φ⁴ fields (default settings, T_j = 300 MALA steps), %d cores",
+	t := &table{title: fmt.Sprintf("Coarse-to-fine generation: %d fields of %d² from a model fitted on %d φ⁴ fields (default settings: per scale 100 global MALA steps + 40 site sweeps), %d cores",
 		n, L, r.TrainingFields, r.Workers),
-		header: []string{"stage", "δ_j", "acceptance", "seconds"}}
+		header: []string{"stage", "δ_j", "acceptance", "sweep δ", "sweep acc.", "seconds"}}
 	for _, sc := range res.Scales {
-		t.add(fmt.Sprintf("Ē_%d", sc.Level), sc.Delta, sc.Acceptance, sc.Seconds)
+		t.add(fmt.Sprintf("Ē_%d", sc.Level), sc.Delta, sc.Acceptance, sc.SweepDelta, sc.SweepAcceptance, sc.Seconds)
 	}
-	t.add("total", "", "", r.Seconds)
-	t.add("seconds per field", "", "", r.SecPerField)
-	t.add(fmt.Sprintf("ratio to target %g s/field (≤ 1 meets it)", r.Target), "", "", r.Ratio)
-	t.add("peak heap+stack in use, MiB", "", "", r.PeakInuseMiB)
+	t.add("total", "", "", "", "", r.Seconds)
+	t.add("seconds per field", "", "", "", "", r.SecPerField)
+	t.add(fmt.Sprintf("ratio to target %g s/field (≤ 1 meets it)", r.Target), "", "", "", "", r.Ratio)
+	t.add("peak heap+stack in use, MiB", "", "", "", "", r.PeakInuseMiB)
 	return r, t, nil
 }

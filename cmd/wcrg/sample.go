@@ -28,9 +28,12 @@ type sampleScale struct {
 	DeltaMin   float64 `json:"delta_min"`
 	DeltaMax   float64 `json:"delta_max"`
 	Acceptance float64 `json:"acceptance"` // over the non-adapting steps, mean over batches
-	Seconds    float64 `json:"seconds"`
-	Walled     int     `json:"walled,omitempty"`
-	Outside    int     `json:"still_outside,omitempty"`
+	// Site sweeps after the global steps: step size and acceptance (means over batches).
+	SweepDelta      float64 `json:"sweep_delta,omitempty"`
+	SweepAcceptance float64 `json:"sweep_acceptance,omitempty"`
+	Seconds         float64 `json:"seconds"`
+	Walled          int     `json:"walled,omitempty"`
+	Outside         int     `json:"still_outside,omitempty"`
 }
 
 // samplesSidecar is the JSON document written beside generated fields.
@@ -48,6 +51,7 @@ type samplesSidecar struct {
 	Batch       int           `json:"batch"`
 	Steps       int           `json:"steps_per_scale"`
 	Adapt       int           `json:"adapting_steps"`
+	Sweeps      int           `json:"site_sweeps_per_scale"`
 	InitStep    float64       `json:"initial_step,omitempty"`
 	ZeroStart   bool          `json:"zero_start,omitempty"`
 	Symmetric   bool          `json:"symmetric,omitempty"`
@@ -85,6 +89,15 @@ func fileSHA256(path string) string {
 	return hex.EncodeToString(s[:])
 }
 
+// engineSweeps maps the --sweeps flag (0: none) to SampleSettings.Sweeps
+// (0: the default, negative: none).
+func engineSweeps(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
+}
+
 func sampleCommand() *command {
 	c := &command{
 		name:    "sample",
@@ -92,9 +105,14 @@ func sampleCommand() *command {
 		summary: "generate fields from a fitted model, coarse to fine, into a .npy stack",
 		details: `Draws φ_J from the coarsest model (exact inverse CDF at 1×1, MALA otherwise),
 then for j = J … 1 runs one MALA chain per field on Ē_j(·, φ_j) from white noise
-with the data's channel std (--zero-start: from 0): --steps steps, of which the
-first --adapt adapt one shared step δ_j towards acceptance 0.57; then
-φ_{j−1} = γ_j(Gᵀφ_j + Ḡᵀφ̄_j). Fields come back in the data's raw units.
+with the data's channel std (--zero-start: from 0): --steps global steps, of which
+the first --adapt adapt one shared step δ_j towards acceptance 0.57, then --sweeps
+site-by-site MALA sweeps (every coarse site's three details moved and accepted
+alone; their relaxation time does not grow with the lattice, global MALA's does;
+bases without a local synthesis, shannon, get 15 global steps per sweep instead);
+then φ_{j−1} = γ_j(Gᵀφ_j + Ḡᵀφ̄_j). Fields come back in the data's raw units.
+Check that a run is converged by repeating it with 4× the sweeps and a new seed
+and comparing the two with 'wcrg compare'.
 
 Fields are made in batches of --batch; batch b uses a seed derived from --seed
 and b (batch 0 uses --seed itself, so a run of one batch equals the app's
@@ -109,8 +127,9 @@ into a directory named after the output.`,
 		n := fs.Int("n", 500, "number of fields")
 		seed := fs.Uint64("seed", 1, "random seed")
 		out := fs.String("out", "", "output .npy file (required)")
-		steps := fs.Int("steps", 300, "MALA steps per scale T_j")
+		steps := fs.Int("steps", 100, "global MALA steps per scale T_j")
 		adapt := fs.Int("adapt", 100, "leading steps that adapt δ_j")
+		sweeps := fs.Int("sweeps", 40, "site-by-site MALA sweeps per scale after the global steps (0: none)")
 		initStep := fs.Float64("step", 0, "initial MALA step δ_j (0: from the fit, or 1/curvature bound)")
 		zero := fs.Bool("zero-start", false, "start every φ̄_j at 0 instead of white noise")
 		sym := fs.Bool("symmetric", false, "also store −φ for every field (Z₂ doubling; 2n fields)")
@@ -133,6 +152,8 @@ into a directory named after the output.`,
 				return usagef("--n %d: want 1 … 1e7 fields", *n)
 			case *steps < 1 || *steps > 1e6:
 				return usagef("--steps %d: want 1 … 1e6", *steps)
+			case *sweeps < 0 || *sweeps > 1e6:
+				return usagef("--sweeps %d: want 0 … 1e6", *sweeps)
 			case *adapt < 0 || *adapt > *steps:
 				return usagef("--adapt %d: want 0 … --steps (%d)", *adapt, *steps)
 			case !(*initStep >= 0) || math.IsInf(*initStep, 0):
@@ -159,9 +180,9 @@ into a directory named after the output.`,
 			}
 			side := &samplesSidecar{Schema: "wcrg-lab/samples/v1", ModelFile: *modelPath, ModelSHA256: fileSHA256(*modelPath),
 				TrainedOn: m.Provenance.File, L: L, Levels: J, Seed: *seed, Requested: *n, Batch: min(*batch, *n),
-				Steps: *steps, Adapt: adaptSteps, InitStep: *initStep, ZeroStart: *zero, Symmetric: *sym,
+				Steps: *steps, Adapt: adaptSteps, Sweeps: *sweeps, InitStep: *initStep, ZeroStart: *zero, Symmetric: *sym,
 				Created: time.Now().UTC().Format(time.RFC3339), OutputFile: filepath.Base(*out)}
-			side.Command = fmt.Sprintf("wcrg sample --model %s --n %d --seed %d --steps %d --adapt %d --batch %d", *modelPath, *n, *seed, *steps, adaptSteps, side.Batch)
+			side.Command = fmt.Sprintf("wcrg sample --model %s --n %d --seed %d --steps %d --adapt %d --sweeps %d --batch %d", *modelPath, *n, *seed, *steps, adaptSteps, *sweeps, side.Batch)
 			if *zero {
 				side.Command += " --zero-start"
 			}
@@ -192,6 +213,7 @@ into a directory named after the output.`,
 			type acc struct {
 				level, side             int
 				delta, dmin, dmax, rate float64
+				sweepDelta, sweepRate   float64
 				sec                     float64
 				walled, outside, count  int
 			}
@@ -207,7 +229,7 @@ into a directory named after the output.`,
 			var runErr error
 			for b := 0; b < nb && runErr == nil; b++ {
 				count := min(side.Batch, *n-b*side.Batch)
-				set := wcrg.SampleSettings{N: count, Steps: *steps, Adapt: adaptSteps, InitStep: *initStep, ZeroStart: *zero,
+				set := wcrg.SampleSettings{N: count, Steps: *steps, Adapt: adaptSteps, Sweeps: engineSweeps(*sweeps), InitStep: *initStep, ZeroStart: *zero,
 					Symmetric: *sym, Snapshots: *snapshots && b == 0, Seed: batchSeed(*seed, b), Workers: *workers}
 				res, err := wcrg.Sample(ctx, m, set, func(sp wcrg.SampleProgress) {
 					lvl := fmt.Sprintf("scale %d (%d×%d → %d×%d)", sp.Level, L>>sp.Level, L>>sp.Level, L>>(sp.Level-1), L>>(sp.Level-1))
@@ -221,8 +243,12 @@ into a directory named after the output.`,
 						snaps[sp.Level] = snapshot{sp.Snapshot, sp.SnapshotSide}
 					}
 					done := float64(b*side.Batch) + sp.Fraction*float64(count)
-					p.update(false, "sample %3.0f%%: batch %d/%d, %s step %d/%d, acceptance %.2f, δ %.3g (%s)",
-						100*done/float64(*n), b+1, nb, lvl, sp.Step, sp.Steps, sp.Acceptance, sp.Delta, (time.Since(start)).Round(time.Second))
+					at := fmt.Sprintf("step %d/%d", sp.Step, sp.Steps)
+					if sp.Sweep > 0 {
+						at = fmt.Sprintf("sweep %d/%d", sp.Sweep, sp.Sweeps)
+					}
+					p.update(false, "sample %3.0f%%: batch %d/%d, %s %s, acceptance %.2f, δ %.3g (%s)",
+						100*done/float64(*n), b+1, nb, lvl, at, sp.Acceptance, sp.Delta, (time.Since(start)).Round(time.Second))
 				})
 				if err != nil {
 					runErr = err
@@ -240,6 +266,8 @@ into a directory named after the output.`,
 					a.delta += sc.Delta
 					a.dmin, a.dmax = math.Min(a.dmin, sc.Delta), math.Max(a.dmax, sc.Delta)
 					a.rate += sc.Acceptance
+					a.sweepDelta += sc.SweepDelta
+					a.sweepRate += sc.SweepAcceptance
 					a.sec += sc.Seconds
 					a.walled += sc.Walled
 					a.outside += sc.StillOutside
@@ -267,7 +295,7 @@ into a directory named after the output.`,
 			for _, a := range scales {
 				k := float64(a.count)
 				side.Scales = append(side.Scales, sampleScale{Level: a.level, Side: a.side, Delta: a.delta / k, DeltaMin: a.dmin, DeltaMax: a.dmax,
-					Acceptance: a.rate / k, Seconds: a.sec, Walled: a.walled, Outside: a.outside})
+					Acceptance: a.rate / k, SweepDelta: a.sweepDelta / k, SweepAcceptance: a.sweepRate / k, Seconds: a.sec, Walled: a.walled, Outside: a.outside})
 			}
 			if len(ms) > 0 {
 				mom := lattice.MomentsOf(ms, L)
@@ -312,7 +340,7 @@ into a directory named after the output.`,
 				}
 			}
 			t := &table{title: fmt.Sprintf("%s → %s (+ %s): %d fields of %d×%d, seed %d", *modelPath, *out, filepath.Base(sidecarPath(*out)), side.Stored, L, L, *seed),
-				header: []string{"scale", "sampled", "δ_j", "δ range", "acceptance", "walled", "seconds"}}
+				header: []string{"scale", "sampled", "δ_j", "δ range", "acceptance", "sweep δ", "sweep acc.", "walled", "seconds"}}
 			for _, sc := range side.Scales {
 				name := fmt.Sprintf("Ē_%d", sc.Level)
 				if sc.Level > J {
@@ -326,10 +354,14 @@ into a directory named after the output.`,
 				if sc.Walled > 0 {
 					walled = fmt.Sprintf("%d (%d outside)", sc.Walled, sc.Outside)
 				}
-				t.add(name, fmt.Sprintf("%d×%d", sc.Side, sc.Side), sc.Delta, rng, sc.Acceptance, walled, sc.Seconds)
+				sd, sa := any("–"), any("–")
+				if sc.SweepAcceptance > 0 {
+					sd, sa = sc.SweepDelta, sc.SweepAcceptance
+				}
+				t.add(name, fmt.Sprintf("%d×%d", sc.Side, sc.Side), sc.Delta, rng, sc.Acceptance, sd, sa, walled, sc.Seconds)
 			}
-			s := &table{title: "Summary", header: []string{"fields", "batches", "steps/scale", "⟨|m|⟩", "Binder U", "seconds", "s/field"}}
-			s.add(side.Stored, nb, *steps, side.MeanAbsM, side.Binder, side.Seconds, side.SecPerField)
+			s := &table{title: "Summary", header: []string{"fields", "batches", "steps/scale", "sweeps/scale", "⟨|m|⟩", "Binder U", "seconds", "s/field"}}
+			s.add(side.Stored, nb, *steps, *sweeps, side.MeanAbsM, side.Binder, side.Seconds, side.SecPerField)
 			notes := []string{}
 			if m.Coarsest != nil {
 				notes = append(notes, "(the 1×1 coarsest field is drawn exactly by inverse CDF; no MALA there)")

@@ -16,20 +16,36 @@ import (
 
 // SampleSettings configures coarse-to-fine generation (spec §4, §10 row 9).
 type SampleSettings struct {
-	N         int     // fields to generate
-	Steps     int     // MALA steps per scale T_j (default 300)
-	Adapt     int     // leading steps that adapt δ_j (default 100)
-	InitStep  float64 // initial δ_j (default: the fit's δ_j, else 0.05)
-	ZeroStart bool    // start each φ̄_j at 0 instead of white noise with the data's channel std
-	Symmetric bool    // append −φ for every field (Z₂ doubling, off by default)
-	Snapshots bool    // report the current finer field of sample 0 with progress
+	N        int     // fields to generate
+	Steps    int     // MALA steps per scale T_j (default 300)
+	Adapt    int     // leading steps that adapt δ_j (default 100)
+	InitStep float64 // initial δ_j (default: the fit's δ_j, else 0.05)
+	// Sweeps is the number of site-by-site MALA sweeps (energy.SiteSweeper)
+	// run at every scale after the global MALA steps, with their own step
+	// size adapted to acceptance 0.57 during the first quarter of them (at
+	// most 20 sweeps). A sweep updates every site once at the cost of about
+	// 15 global steps, but its relaxation time does not grow with the
+	// lattice, while global MALA's does: on Ising data coarse-grained to
+	// 32², 300 global steps leave the finest details 6 % too narrow, and
+	// 40 sweeps agree with 160 and with 3000 global steps. Default 40;
+	// negative: none (global MALA only).
+	Sweeps    int
+	ZeroStart bool // start each φ̄_j at 0 instead of white noise with the data's channel std
+	Symmetric bool // append −φ for every field (Z₂ doubling, off by default)
+	Snapshots bool // report the current finer field of sample 0 with progress
 	Seed      uint64
 	Workers   int
 }
 
 func (s SampleSettings) withDefaults() SampleSettings {
 	if s.Steps == 0 {
-		s.Steps = 300
+		s.Steps = 100
+	}
+	switch {
+	case s.Sweeps == 0:
+		s.Sweeps = 40
+	case s.Sweeps < 0:
+		s.Sweeps = 0
 	}
 	if s.Adapt == 0 {
 		s.Adapt = min(100, s.Steps)
@@ -44,6 +60,8 @@ func (s SampleSettings) Validate() error {
 		return fmt.Errorf("wcrg: %d fields to generate (want 1 … 1e7)", s.N)
 	case s.Steps < 0 || s.Steps > 1e6:
 		return fmt.Errorf("wcrg: %d MALA steps per scale (want 1 … 1e6)", s.Steps)
+	case s.Sweeps > 1e6:
+		return fmt.Errorf("wcrg: %d site sweeps per scale (want at most 1e6)", s.Sweeps)
 	case s.Adapt < 0 || (s.Steps > 0 && s.Adapt > s.Steps):
 		return fmt.Errorf("wcrg: %d adapting steps for %d steps", s.Adapt, s.Steps)
 	case s.InitStep < 0 || math.IsNaN(s.InitStep):
@@ -54,12 +72,114 @@ func (s SampleSettings) Validate() error {
 	return nil
 }
 
+// sweepCost is the cost of one site sweep in global MALA steps
+// (energy.BenchmarkSiteSweep: 13–20 gradient evaluations).
+const sweepCost = 15
+
+// phaseCost is the cost of one scale's sampling in global MALA steps.
+func phaseCost(set SampleSettings) float64 {
+	return float64(set.Steps) + sweepCost*float64(set.Sweeps)
+}
+
+// sweepChains moves every chain set.Sweeps site-by-site MALA sweeps from
+// its state, adapting one shared step size during the first quarter of the
+// sweeps. Chains still outside the support (walled) are left as they are.
+func sweepChains(ctx context.Context, evals []*energy.Conditioned, conds, states [][]float64, walled []bool,
+	set SampleSettings, rngs []*rand.Rand, level int, sc *ScaleSampling, progress func(SampleProgress)) error {
+	N, workers := len(states), len(evals)
+	sweepers := make([]*energy.SiteSweeper, workers)
+	errs := make([]error, workers)
+	acc := make([]int, N)
+	prop := make([]int, N)
+	adapt := min(20, max(1, set.Sweeps/4))
+	// As for the relaxation study: start from the inverse curvature bound,
+	// a step that single-site moves accept often.
+	delta := 0.05
+	if b := evals[0].CurvatureBound(); b > 0 {
+		delta = 1 / b
+	}
+	var lateAcc, lateProp int
+	for sweep := 0; sweep < set.Sweeps; {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		k := 1
+		if sweep >= adapt {
+			k = min(sampleRound, set.Sweeps-sweep)
+		}
+		d := delta
+		parallel.For(N, workers, func(w, i int) {
+			acc[i], prop[i] = 0, 0
+			if walled[i] || errs[w] != nil {
+				return
+			}
+			ev := evals[w]
+			ev.Wall = false
+			if conds != nil {
+				ev.SetCondition(conds[i])
+			}
+			if sweepers[w] == nil {
+				sweepers[w], errs[w] = ev.NewSiteSweeper()
+				if errs[w] != nil {
+					return
+				}
+			}
+			sw := sweepers[w]
+			sw.ResetCounts()
+			for range k {
+				if err := sw.Sweep(states[i], d, rngs[i]); err != nil {
+					errs[w] = err
+					return
+				}
+			}
+			acc[i], prop[i] = sw.Accepted, sw.Proposed
+		})
+		for _, err := range errs {
+			if err != nil {
+				return err
+			}
+		}
+		var a, p int
+		for i := range acc {
+			a += acc[i]
+			p += prop[i]
+		}
+		rate := 0.0
+		if p > 0 {
+			rate = float64(a) / float64(p)
+		}
+		if sweep < adapt {
+			if p > 0 {
+				delta = mcmc.AdaptStep(delta, rate, mcmc.TargetAcceptance)
+			}
+		} else {
+			lateAcc += a
+			lateProp += p
+		}
+		sweep += k
+		if progress != nil {
+			pr := SampleProgress{Level: level, Step: set.Steps, Steps: set.Steps, Sweep: sweep, Sweeps: set.Sweeps,
+				Acceptance: rate, Delta: delta, Fraction: (float64(set.Steps) + sweepCost*float64(sweep)) / phaseCost(set)}
+			if set.Snapshots {
+				pr.Snapshot = append([]float64(nil), states[0]...)
+			}
+			progress(pr)
+		}
+	}
+	sc.SweepDelta = delta
+	if lateProp > 0 {
+		sc.SweepAcceptance = float64(lateAcc) / float64(lateProp)
+	}
+	return nil
+}
+
 // SampleProgress reports generation.
 type SampleProgress struct {
 	Level, Levels int     // scale being sampled (J … 1); Levels+1 for the coarsest
-	Step, Steps   int     // MALA steps done at this scale
-	Acceptance    float64 // over the last round of steps, all chains
-	Delta         float64 // MALA step δ_j
+	Step, Steps   int     // global MALA steps done at this scale
+	Sweep, Sweeps int     // site sweeps done at this scale (after the steps)
+	Acceptance    float64 // over the last round of steps or sweeps, all chains
+	Delta         float64 // MALA step δ_j (of the site moves during the sweeps)
 	Fraction      float64 // of the whole job
 	// Snapshot is, with SampleSettings.Snapshots, a copy of sample 0's
 	// current finer field φ_{j−1} (standardized units), of side SnapshotSide.
@@ -72,8 +192,12 @@ type SampleProgress struct {
 type ScaleSampling struct {
 	Level      int
 	Delta      float64 // δ_j after adaptation
-	Acceptance float64 // over the non-adapting steps
-	Seconds    float64
+	Acceptance float64 // over the non-adapting steps (the last round's if every step adapted)
+	// SweepDelta and SweepAcceptance describe the site sweeps that
+	// followed (SampleSettings.Sweeps): their step size after adaptation
+	// and their acceptance over the non-adapting sweeps.
+	SweepDelta, SweepAcceptance float64
+	Seconds                     float64
 	// Walled counts the fields whose coarser field made every start state
 	// leave the basis support at this scale: their chains started under a
 	// quartic wall (energy.Conditioned.Wall) until they entered the support;
@@ -96,9 +220,10 @@ const sampleRound = 10
 // Sample generates fields from coarse to fine (spec §4.1): φ_J from the
 // coarsest model (exact inverse CDF at 1×1, MALA otherwise); then for each
 // j = J … 1 a MALA chain on Ē_j(·, φ_j) per field, started from white
-// noise, T_j steps of which the first Adapt adapt one shared δ_j to
-// acceptance 0.57; then φ_{j−1} = γ_j(Gᵀφ_j + Ḡᵀφ̄_j). Fields run in
-// parallel; results depend only on the seed.
+// noise, T_j global steps of which the first Adapt adapt one shared δ_j to
+// acceptance 0.57, followed by Sweeps site-by-site sweeps; then φ_{j−1} =
+// γ_j(Gᵀφ_j + Ḡᵀφ̄_j). Fields run in parallel; results depend only on the
+// seed.
 func Sample(ctx context.Context, m *Model, set SampleSettings, progress func(SampleProgress)) (*SampleResult, error) {
 	if err := set.Validate(); err != nil {
 		return nil, err
@@ -246,6 +371,17 @@ func runChains(ctx context.Context, e *energy.Model, conds, states [][]float64, 
 	for w := range evals {
 		evals[w] = e.NewConditioned()
 	}
+	if set.Sweeps > 0 {
+		// Bases whose synthesis is not local (shannon) have no site
+		// sweeper: spend the sweeps' cost on global steps instead.
+		if conds != nil {
+			evals[0].SetCondition(conds[0])
+		}
+		if _, err := evals[0].NewSiteSweeper(); err != nil {
+			set.Steps += sweepCost * set.Sweeps
+			set.Sweeps = 0
+		}
+	}
 	chains := make([]*mcmc.Chain, N)
 	walled := make([]bool, N)
 	parallel.For(N, workers, func(w, i int) {
@@ -300,6 +436,7 @@ func runChains(ctx context.Context, e *energy.Model, conds, states [][]float64, 
 	}
 	acc := make([]int, N)
 	var lateAcc, lateProp int
+	lastRate := 0.0
 	for step := 0; step < set.Steps; {
 		if err := ctx.Err(); err != nil {
 			return ScaleSampling{}, err
@@ -330,6 +467,7 @@ func runChains(ctx context.Context, e *energy.Model, conds, states [][]float64, 
 			a += v
 		}
 		rate := float64(a) / float64(N*k)
+		lastRate = rate
 		if step <= set.Adapt {
 			delta = mcmc.AdaptStep(delta, rate, mcmc.TargetAcceptance)
 		} else {
@@ -337,8 +475,8 @@ func runChains(ctx context.Context, e *energy.Model, conds, states [][]float64, 
 			lateProp += N * k
 		}
 		if progress != nil {
-			p := SampleProgress{Level: level, Step: step, Steps: set.Steps, Acceptance: rate, Delta: delta,
-				Fraction: float64(step) / float64(set.Steps)}
+			p := SampleProgress{Level: level, Step: step, Steps: set.Steps, Sweeps: set.Sweeps, Acceptance: rate, Delta: delta,
+				Fraction: float64(step) / phaseCost(set)}
 			if set.Snapshots {
 				p.Snapshot = append([]float64(nil), chains[0].X...)
 			}
@@ -348,12 +486,19 @@ func runChains(ctx context.Context, e *energy.Model, conds, states [][]float64, 
 	for i, ch := range chains {
 		copy(states[i], ch.X)
 	}
-	sc := ScaleSampling{Level: level, Delta: delta, Seconds: time.Since(t0).Seconds(), Walled: nWalled}
+	sc := ScaleSampling{Level: level, Delta: delta, Walled: nWalled}
+	if set.Sweeps > 0 {
+		if err := sweepChains(ctx, evals, conds, states, walled, set, rngs, level, &sc, progress); err != nil {
+			return ScaleSampling{}, err
+		}
+	}
+	sc.Seconds = time.Since(t0).Seconds()
 	for _, w := range walled {
 		if w {
 			sc.StillOutside++
 		}
 	}
+	sc.Acceptance = lastRate // all steps adapted δ: the last round's
 	if lateProp > 0 {
 		sc.Acceptance = float64(lateAcc) / float64(lateProp)
 	}

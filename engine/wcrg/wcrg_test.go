@@ -70,14 +70,34 @@ func TestFitSampleGaussianRoundTrip(t *testing.T) {
 		}
 	}
 
-	res, err := Sample(context.Background(), m2, SampleSettings{N: 600, Seed: 5}, nil)
-	if err != nil {
-		t.Fatal(err)
+	// The default sampler (global MALA, then site sweeps), global MALA
+	// alone, and site sweeps after only 10 global steps must all give the
+	// exact spectrum.
+	for _, ss := range []SampleSettings{
+		{N: 600, Seed: 5},
+		{N: 600, Seed: 6, Steps: 300, Sweeps: -1},
+		{N: 600, Seed: 7, Steps: 10, Adapt: 10, Sweeps: 60},
+	} {
+		res, err := Sample(context.Background(), m2, ss, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sc := range res.Scales {
+			t.Logf("steps %d, sweeps %d: level %d: δ = %.4g, acceptance %.3f, sweep δ = %.4g, acceptance %.3f",
+				ss.Steps, ss.Sweeps, sc.Level, sc.Delta, sc.Acceptance, sc.SweepDelta, sc.SweepAcceptance)
+			if ss.Sweeps >= 0 && sc.Level <= m2.Levels && !(sc.SweepAcceptance > 0.4 && sc.SweepAcceptance < 0.8) {
+				t.Errorf("level %d: site-sweep acceptance %.3f, want near 0.57", sc.Level, sc.SweepAcceptance)
+			}
+		}
+		checkFreeSpectrum(t, res.Fields, L, mass)
 	}
-	for _, sc := range res.Scales {
-		t.Logf("level %d: δ = %.4g, acceptance %.3f", sc.Level, sc.Delta, sc.Acceptance)
-	}
-	got := lattice.PowerSpectrum(res.Fields, 0).Radial()
+}
+
+// checkFreeSpectrum compares the radial power spectrum of fields with the
+// exact free-field spectrum of the given mass.
+func checkFreeSpectrum(t *testing.T, fields lattice.Stack, L int, mass float64) {
+	t.Helper()
+	got := lattice.PowerSpectrum(fields, 0).Radial()
 	exact := gaussfield.FreeField(mass)
 	for b := 1; b < len(got.Power) && b <= L/2; b++ {
 		// Exact ring average.
@@ -86,7 +106,7 @@ func TestFitSampleGaussianRoundTrip(t *testing.T) {
 			for k := 0; k < L; k++ {
 				f1, f2 := fold(i, L), fold(k, L)
 				if int(math.Round(math.Hypot(float64(f1), float64(f2)))) == b {
-					s += exact(2*math.Pi*float64(f1)/L, 2*math.Pi*float64(f2)/L)
+					s += exact(2*math.Pi*float64(f1)/float64(L), 2*math.Pi*float64(f2)/float64(L))
 					c++
 				}
 			}
@@ -94,9 +114,8 @@ func TestFitSampleGaussianRoundTrip(t *testing.T) {
 		want := s / c
 		// Statistical error of 600 fields plus the model's error: 5σ or 5 %.
 		tol := math.Max(5*got.StdErr[b], 0.05*want)
-		t.Logf("|n| = %d: G = %.4g, exact %.4g (±%.2g)", b, got.Power[b], want, got.StdErr[b])
 		if math.Abs(got.Power[b]-want) > tol {
-			t.Errorf("|n| = %d: generated G = %.4g, exact %.4g", b, got.Power[b], want)
+			t.Errorf("|n| = %d: generated G = %.4g, exact %.4g (±%.2g)", b, got.Power[b], want, got.StdErr[b])
 		}
 	}
 }
