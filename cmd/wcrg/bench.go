@@ -25,6 +25,7 @@ func benchmarks() []benchmark {
 		{"fit", "score-matching fit of all scales on 2000 φ⁴ fields of 32² (β = 0.68) vs the PyTorch reference's 137 s", benchFit},
 		{"fit64", "the same fit on 2000 φ⁴ fields of 64² (no reference)", benchFit64},
 		{"sample", "coarse-to-fine generation of 100 fields of 32² from the fitted φ⁴ model, s/field vs the 0.24 s target", benchSample},
+		{"sample64", "coarse-to-fine generation of 50 fields of 64² from the model fitted on 2000 φ⁴ fields of 64²", benchSample64},
 	}
 }
 
