@@ -125,20 +125,23 @@ func TestCLIPipeline(t *testing.T) {
 		Stored   int  `json:"stored"`
 		Complete bool `json:"complete"`
 		Scales   []struct {
-			Level      int     `json:"level"`
-			Delta      float64 `json:"delta"`
-			Acceptance float64 `json:"acceptance"`
+			Level           int     `json:"level"`
+			Delta           float64 `json:"delta"`
+			Acceptance      float64 `json:"acceptance"`
+			SweepAcceptance float64 `json:"sweep_acceptance"`
 		} `json:"scales"`
+		Sweeps    int      `json:"site_sweeps_per_scale"`
 		Snapshots []string `json:"snapshots"`
 	}
-	cliJSON(t, &smp, "sample", "--model", modelPath, "--n", "8", "--steps", "30", "--adapt", "10", "--batch", "5", "--seed", "2",
+	cliJSON(t, &smp, "sample", "--model", modelPath, "--n", "8", "--steps", "30", "--adapt", "10", "--sweeps", "12", "--batch", "5", "--seed", "2",
 		"--snapshots", "--out", genPath)
-	// Two levels at L = 16 leave a 4×4 coarsest field, sampled by MALA too.
-	if smp.Stored != 8 || !smp.Complete || len(smp.Scales) != 3 || len(smp.Snapshots) != 2 {
+	// Two levels at L = 16 leave a 4×4 coarsest field, sampled by MALA too,
+	// and then by site sweeps, whose acceptance is adapted towards 0.57.
+	if smp.Stored != 8 || !smp.Complete || len(smp.Scales) != 3 || len(smp.Snapshots) != 2 || smp.Sweeps != 12 {
 		t.Errorf("sample JSON: %+v", smp)
 	}
 	for _, sc := range smp.Scales {
-		if !(sc.Delta > 0) || !(sc.Acceptance > 0) {
+		if !(sc.Delta > 0) || !(sc.Acceptance > 0) || !(sc.SweepAcceptance > 0.3 && sc.SweepAcceptance < 0.9) {
 			t.Errorf("sample scale %+v", sc)
 		}
 	}
