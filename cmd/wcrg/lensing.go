@@ -318,7 +318,12 @@ type lensingStatsResult struct {
 	SpectrumMaxRelErr jsonFloat `json:"spectrum_max_rel_err,omitempty"` // over rings with ≥ 16 modes
 	PDFMaxLogErr      jsonFloat `json:"pdf_max_log10_err,omitempty"`    // over bins where A's density ≥ 10⁻³ of its peak
 	HighPeaksRelErr   jsonFloat `json:"high_peaks_rel_err,omitempty"`   // peaks with ν ≥ 3 per map
-	Figures           []string  `json:"figures,omitempty"`
+	// MinkowskiMaxDev holds, for V0, V1, V2, max over ν of |B − A| relative
+	// to A's largest value.
+	MinkowskiMaxDev []jsonFloat `json:"minkowski_max_dev,omitempty"`
+	// Minkowski are the functionals of every file on A's thresholds.
+	Minkowski []lensing.Minkowski `json:"minkowski"`
+	Figures   []string            `json:"figures,omitempty"`
 }
 
 type mapSummary struct {
@@ -339,15 +344,19 @@ func lensingStatsCommand() *command {
 	c := &command{
 		name:    "lensing stats",
 		args:    "A [B]",
-		summary: "lensing statistics of κ maps (PDF, angular power spectrum, peak counts), or of two sets compared",
-		details: `Prints the one-point PDF, the angular power spectrum C_ℓ and the peak counts
+		summary: "lensing statistics of κ maps (PDF, angular power spectrum, peak counts, Minkowski functionals), or of two sets compared",
+		details: `Prints the one-point PDF, the angular power spectrum C_ℓ, the peak counts
 (local maxima above their 8 neighbours, by height ν = (κ − ⟨κ⟩)/σ in bins of 0.5
 over [−2, 6], with optional shape noise --shape-noise/--ngal and Gaussian smoothing
---smooth-arcmin) of the κ maps in A, and with B the same for B, normalized by A's
-mean and σ, with the comparison figures:
+--smooth-arcmin) and the Minkowski functionals V0 (area fraction), V1 (boundary
+length / 4A) and V2 (Euler characteristic / A) of the excursion sets κ ≥ ⟨κ⟩ + νσ
+(ν from −4 to 4 in steps of 0.25, lengths in pixels, finite differences; on the
+maps as they are, without noise or smoothing) of the κ maps in A, and with B the
+same for B, normalized by A's mean and σ, with the comparison figures:
   spectrum: max |C_B/C_A − 1| over rings with ≥ 16 modes;
   PDF: max |log10 p_B − log10 p_A| over the bins where p_A ≥ 10⁻³ of its peak;
-  high peaks: relative difference of the number of peaks with ν ≥ 3 per map.
+  high peaks: relative difference of the number of peaks with ν ≥ 3 per map;
+  Minkowski: max over ν of |V_B − V_A| relative to max |V_A|, for V0, V1, V2.
 Fields written by 'wcrg lensing prep' are mapped back to κ first. --out DIR writes
 the figures (PNG, SVG, PDF) with their CSV.`,
 	}
@@ -402,6 +411,7 @@ the figures (PNG, SVG, PDF) with their CSV.`,
 			var pdfs []lensing.PDF
 			var specs []lensing.AngularSpectrum
 			var peaks []lensing.PeakCounts
+			var mks []lensing.Minkowski
 			pset := lensing.PeakSettings{PixelArcmin: res.PixelArcmin, ShapeNoise: *noise, NGal: *ngal, SmoothArcmin: *smooth, Seed: *seed}
 			pixForSpec := res.PixelArcmin
 			if pixForSpec == 0 {
@@ -423,6 +433,16 @@ the figures (PNG, SVG, PDF) with their CSV.`,
 					pset.Mean, pset.Sigma = pc.Mean, pc.Sigma
 				}
 				peaks = append(peaks, pc)
+				var mk lensing.Minkowski
+				if i == 0 {
+					mk, err = lensing.MinkowskiFunctionals(st, 0, 0)
+				} else {
+					mk, err = lensing.MinkowskiFunctionals(st, mks[0].Mean, mks[0].Sigma)
+				}
+				if err != nil {
+					return fmt.Errorf("%s: %w", args[i], err)
+				}
+				mks = append(mks, mk)
 				res.Summary[i].HighPeaks, res.Summary[i].HighErr = pc.Above(3)
 			}
 			sumT := &table{title: "κ maps", header: []string{"file", "maps", "L", "mean", "std", "skewness", "min", "max", "peaks ν≥3 /map"}}
@@ -442,6 +462,23 @@ the figures (PNG, SVG, PDF) with their CSV.`,
 				peakT.add(row...)
 			}
 			tables = append(tables, peakT)
+			mkT := &table{title: "Minkowski functionals V0, V1, V2 by ν (excursion sets u ≥ ν, u normalized by A's mean and σ; lengths in pixels)", header: []string{"ν"}}
+			for _, s := range res.Summary {
+				b := filepath.Base(s.File)
+				mkT.header = append(mkT.header, b+" V0", b+" V1", b+" V2")
+			}
+			for b, nu := range mks[0].Nu {
+				if b%2 == 1 { // every 0.5 in ν; the JSON and CSV hold all
+					continue
+				}
+				row := []any{nu}
+				for _, mk := range mks {
+					row = append(row, mk.V0[b], mk.V1[b], mk.V2[b])
+				}
+				mkT.add(row...)
+			}
+			tables = append(tables, mkT)
+			res.Minkowski = mks
 			var notes []string
 			if len(sets) == 2 {
 				res.SpectrumMaxRelErr = jsonFloat(lensing.SpectrumMaxRelErr(specs[0], specs[1], 16))
@@ -455,10 +492,15 @@ the figures (PNG, SVG, PDF) with their CSV.`,
 				cmpT.add("spectrum max |C_B/C_A − 1| (rings ≥ 16 modes)", float64(res.SpectrumMaxRelErr))
 				cmpT.add("PDF max |Δ log10 p| (p_A ≥ 10⁻³ of peak)", float64(res.PDFMaxLogErr))
 				cmpT.add("peaks ν ≥ 3 per map, B/A − 1", float64(res.HighPeaksRelErr))
+				dev := lensing.MinkowskiMaxDev(mks[0], mks[1])
+				for k, d := range dev {
+					res.MinkowskiMaxDev = append(res.MinkowskiMaxDev, jsonFloat(d))
+					cmpT.add(fmt.Sprintf("Minkowski V%d: max |V_B − V_A| / max |V_A|", k), d)
+				}
 				tables = append(tables, cmpT)
 			}
 			if *outDir != "" {
-				files, err := writeLensingFigures(*outDir, args, pdfs, specs, peaks, res.PixelArcmin > 0)
+				files, err := writeLensingFigures(*outDir, args, pdfs, specs, peaks, mks, res.PixelArcmin > 0)
 				if err != nil {
 					return err
 				}
@@ -503,8 +545,10 @@ func skewness(x []float64) float64 {
 
 // writeLensingFigures writes the PDF, spectrum and peak-count figures of
 // the sets (B dashed) in every format with their CSV.
-func writeLensingFigures(dir string, names []string, pdfs []lensing.PDF, specs []lensing.AngularSpectrum, peaks []lensing.PeakCounts, haveEll bool) ([]string, error) {
+func writeLensingFigures(dir string, names []string, pdfs []lensing.PDF, specs []lensing.AngularSpectrum, peaks []lensing.PeakCounts,
+	mks []lensing.Minkowski, haveEll bool) ([]string, error) {
 	var pdfS, specS, peakS []plots.Series
+	var mkS [3][]plots.Series
 	for i, name := range names {
 		name = filepath.Base(name)
 		p := plots.Series{Name: name, X: pdfs[i].Centers, Y: pdfs[i].Density, Err: pdfs[i].StdErr, Dashed: i > 0}
@@ -515,6 +559,10 @@ func writeLensingFigures(dir string, names []string, pdfs []lensing.PDF, specs [
 		}
 		pk := plots.Series{Name: name, X: peaks[i].Nu, Y: peaks[i].PerMap, Err: peaks[i].StdErr, Markers: true, Dashed: i > 0}
 		pdfS, specS, peakS = append(pdfS, p), append(specS, sp), append(peakS, pk)
+		mk := mks[i]
+		for k, v := range [3][2][]float64{{mk.V0, mk.Err0}, {mk.V1, mk.Err1}, {mk.V2, mk.Err2}} {
+			mkS[k] = append(mkS[k], plots.Series{Name: name, X: mk.Nu, Y: v[0], Err: v[1], Dashed: i > 0})
+		}
 	}
 	ellName := "multipole ℓ"
 	if !haveEll {
@@ -524,5 +572,8 @@ func writeLensingFigures(dir string, names []string, pdfs []lensing.PDF, specs [
 		{"lensing_pdf", plots.LineFigure(plots.Axes{Title: "One-point PDF of κ", X: "κ", Y: "probability density", LogY: true}, pdfS...)},
 		{"lensing_spectrum", plots.LineFigure(plots.Axes{Title: "Convergence power spectrum", X: ellName, Y: "ℓ(ℓ+1)C_ℓ / 2π", LogX: true, LogY: true, LegendBottom: true}, specS...)},
 		{"lensing_peaks", plots.LineFigure(plots.Axes{Title: "Peak counts per map", X: "ν = (κ − ⟨κ⟩)/σ", Y: "peaks per map per bin", LogY: true}, peakS...)},
+		{"lensing_minkowski_v0", plots.LineFigure(plots.Axes{Title: "Minkowski functional V0: area fraction above ν", X: "ν = (κ − ⟨κ⟩)/σ", Y: "V0"}, mkS[0]...)},
+		{"lensing_minkowski_v1", plots.LineFigure(plots.Axes{Title: "Minkowski functional V1: boundary length / 4A", X: "ν = (κ − ⟨κ⟩)/σ", Y: "V1 (per pixel)"}, mkS[1]...)},
+		{"lensing_minkowski_v2", plots.LineFigure(plots.Axes{Title: "Minkowski functional V2: Euler characteristic / A", X: "ν = (κ − ⟨κ⟩)/σ", Y: "V2 (per pixel²)"}, mkS[2]...)},
 	})
 }

@@ -46,8 +46,13 @@ func TestCLILensing(t *testing.T) {
 	down := filepath.Join(dir, "down.npy")
 	cliJSON(t, &fs, "lensing", "prep", "--downsample", "1", "--patch", "16", "--transform", "none", "--standardize=false", "--out", down, maps)
 	cliJSON(t, &same, "lensing", "stats", down, train)
-	if same.SpectrumMaxRelErr > 1e-9 || same.PDFMaxLogErr > 1e-9 || same.HighPeaksRelErr != 0 {
+	if same.SpectrumMaxRelErr > 1e-9 || same.PDFMaxLogErr > 1e-9 || same.HighPeaksRelErr != 0 || len(same.MinkowskiMaxDev) != 3 {
 		t.Errorf("prepared fields mapped back differ from κ: %+v", same)
+	}
+	for k, d := range same.MinkowskiMaxDev {
+		if d > 1e-6 {
+			t.Errorf("Minkowski V%d of the prepared fields mapped back differs from κ's by %g", k, d)
+		}
 	}
 
 	model := filepath.Join(dir, "model.json")
@@ -76,7 +81,10 @@ func TestCLILensing(t *testing.T) {
 	if cmp.Summary[1].Min <= m.Provenance.Lensing.KappaMin-m.Provenance.Lensing.Epsilon {
 		t.Errorf("generated κ minimum %g below the transform's bound", cmp.Summary[1].Min)
 	}
-	for _, f := range []string{"lensing_pdf", "lensing_spectrum", "lensing_peaks"} {
+	if len(cmp.Minkowski) != 2 || len(cmp.Minkowski[1].V2) != len(cmp.Minkowski[0].Nu) || !(cmp.Minkowski[0].V1[16] > 0) {
+		t.Errorf("Minkowski functionals %+v", cmp.Minkowski)
+	}
+	for _, f := range []string{"lensing_pdf", "lensing_spectrum", "lensing_peaks", "lensing_minkowski_v0", "lensing_minkowski_v1", "lensing_minkowski_v2"} {
 		cliExists(t, filepath.Join(dir, "figs", f+".png"), filepath.Join(dir, "figs", f+".csv"))
 	}
 
