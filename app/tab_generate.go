@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/wcrglab/wcrg/engine/lattice"
+	"github.com/wcrglab/wcrg/engine/lensing"
 	"github.com/wcrglab/wcrg/engine/wcrg"
 	"github.com/wcrglab/wcrg/plots"
 	"github.com/wcrglab/wcrg/widgets"
@@ -34,6 +35,9 @@ type generateTab struct {
 	live            *widgets.FieldView
 	spectrum, hist  *widgets.PlotView
 	scaleStd        *widgets.PlotView
+	peaks           *widgets.PlotView    // peak counts by height
+	minkowski       [2]*widgets.PlotView // Minkowski functionals V1, V2
+	figTabs         *container.AppTabs   // pixel values, per-scale std, peaks, Minkowski
 	table           *widget.Label
 	content         fyne.CanvasObject
 	generated       *Dataset
@@ -77,11 +81,16 @@ func newGenerateTab(a *App) *generateTab {
 	t.spectrum = widgets.NewPlotView(a.exportFigure)
 	t.hist = widgets.NewPlotView(a.exportFigure)
 	t.scaleStd = widgets.NewPlotView(a.exportFigure)
+	t.peaks = widgets.NewPlotView(a.exportFigure)
+	t.minkowski = [2]*widgets.PlotView{widgets.NewPlotView(a.exportFigure), widgets.NewPlotView(a.exportFigure)}
 	left := container.NewBorder(nil, container.NewVBox(container.NewHBox(t.run, t.cancel), t.check, t.status, t.useAsDataButton), nil, nil,
 		container.NewVBox(form, t.zero, t.symmetric, widgets.Heading("Sample 1, current scale"), container.NewGridWrap(fyne.NewSize(300, 300), t.live)))
+	t.figTabs = container.NewAppTabs(
+		container.NewTabItem("Pixel values", t.hist), container.NewTabItem("Per-scale std", t.scaleStd),
+		container.NewTabItem("Peaks", t.peaks), container.NewTabItem("Minkowski V1", t.minkowski[0]),
+		container.NewTabItem("Minkowski V2", t.minkowski[1]))
 	right := container.NewVSplit(
-		container.NewHSplit(t.spectrum, container.NewAppTabs(
-			container.NewTabItem("Pixel values", t.hist), container.NewTabItem("Per-scale std", t.scaleStd))),
+		container.NewHSplit(t.spectrum, t.figTabs),
 		container.NewBorder(widgets.Heading("Generated (B) vs data (A)"), nil, nil, nil, container.NewScroll(t.table)))
 	split := container.NewHSplit(container.NewVScroll(left), right)
 	split.Offset = 0.3
@@ -194,7 +203,16 @@ func (t *generateTab) start() {
 			hfig = plots.HistogramFigure("Pixel values", "φ", plots.HistogramSeries("generated", h))
 		}
 		si, hi := widgets.RenderFigure(sfig), widgets.RenderFigure(hfig)
+		report(Progress{Fraction: 1, Text: "peak counts and Minkowski functionals"})
+		topo, err := topologyFigures(data, cmp != nil, res.Fields)
+		if err != nil {
+			return nil, err
+		}
 		return func() {
+			t.peaks.SetFigure(topo.peaks, topo.peaksImg)
+			for k, v := range t.minkowski {
+				v.SetFigure(topo.mk[k], topo.mkImg[k])
+			}
 			t.generated = gen
 			t.useAsDataButton.Enable()
 			t.spectrum.SetFigure(sfig, si)
@@ -204,6 +222,56 @@ func (t *generateTab) start() {
 			t.status.SetText(fmt.Sprintf("Generated %d fields.", res.Fields.N))
 		}, nil
 	})
+}
+
+// topology holds the peak-count and Minkowski figures of the Generate tab
+// with their renderings.
+type topology struct {
+	peaks    *plots.Figure
+	peaksImg image.Image
+	mk       [2]*plots.Figure // V1, V2
+	mkImg    [2]image.Image
+}
+
+// topologyFigures measures the peak counts and the Minkowski functionals
+// V1 and V2 of the generated fields, and of the data beside them when
+// withData (both normalized by the data's mean and σ, so that they share
+// the thresholds). The statistics of weak-lensing analyses, they also
+// describe the domains of φ⁴ and Ising fields.
+func topologyFigures(data *Dataset, withData bool, gen lattice.Stack) (topology, error) {
+	var sets []lattice.Stack
+	var names []string
+	if withData {
+		sets, names = append(sets, data.Stack), append(names, "data")
+	}
+	sets, names = append(sets, gen), append(names, "generated")
+	var pk []lensing.PeakCounts
+	var mk []lensing.Minkowski
+	var pset lensing.PeakSettings
+	var mean, sigma float64
+	for i, st := range sets {
+		p, err := lensing.Peaks(st, pset)
+		if err != nil {
+			return topology{}, fmt.Errorf("%s fields: %w", names[i], err)
+		}
+		m, err := lensing.MinkowskiFunctionals(st, mean, sigma)
+		if err != nil {
+			return topology{}, fmt.Errorf("%s fields: %w", names[i], err)
+		}
+		if i == 0 {
+			pset.Mean, pset.Sigma = p.Mean, p.Sigma
+			mean, sigma = m.Mean, m.Sigma
+		}
+		pk, mk = append(pk, p), append(mk, m)
+	}
+	var t topology
+	t.peaks = plots.PeakCountsFigure(names, pk)
+	t.peaksImg = widgets.RenderFigure(t.peaks)
+	for k := range t.mk {
+		t.mk[k] = plots.MinkowskiFigure(k+1, names, mk)
+		t.mkImg[k] = widgets.RenderFigure(t.mk[k])
+	}
+	return t, nil
 }
 
 // samplerPosition says where a scale's sampler is: its global step, or its

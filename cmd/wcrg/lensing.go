@@ -547,8 +547,8 @@ func skewness(x []float64) float64 {
 // the sets (B dashed) in every format with their CSV.
 func writeLensingFigures(dir string, names []string, pdfs []lensing.PDF, specs []lensing.AngularSpectrum, peaks []lensing.PeakCounts,
 	mks []lensing.Minkowski, haveEll bool) ([]string, error) {
-	var pdfS, specS, peakS []plots.Series
-	var mkS [3][]plots.Series
+	var pdfS, specS []plots.Series
+	var short []string
 	for i, name := range names {
 		name = filepath.Base(name)
 		p := plots.Series{Name: name, X: pdfs[i].Centers, Y: pdfs[i].Density, Err: pdfs[i].StdErr, Dashed: i > 0}
@@ -557,12 +557,7 @@ func writeLensingFigures(dir string, names []string, pdfs []lensing.PDF, specs [
 			sp.Y = append(sp.Y, l*(l+1)*specs[i].Cl[k]/(2*math.Pi))
 			sp.Err[k] *= l * (l + 1) / (2 * math.Pi)
 		}
-		pk := plots.Series{Name: name, X: peaks[i].Nu, Y: peaks[i].PerMap, Err: peaks[i].StdErr, Markers: true, Dashed: i > 0}
-		pdfS, specS, peakS = append(pdfS, p), append(specS, sp), append(peakS, pk)
-		mk := mks[i]
-		for k, v := range [3][2][]float64{{mk.V0, mk.Err0}, {mk.V1, mk.Err1}, {mk.V2, mk.Err2}} {
-			mkS[k] = append(mkS[k], plots.Series{Name: name, X: mk.Nu, Y: v[0], Err: v[1], Dashed: i > 0})
-		}
+		pdfS, specS, short = append(pdfS, p), append(specS, sp), append(short, name)
 	}
 	ellName := "multipole ℓ"
 	if !haveEll {
@@ -571,9 +566,9 @@ func writeLensingFigures(dir string, names []string, pdfs []lensing.PDF, specs [
 	return saveFigures(dir, []namedFigure{
 		{"lensing_pdf", plots.LineFigure(plots.Axes{Title: "One-point PDF of κ", X: "κ", Y: "probability density", LogY: true}, pdfS...)},
 		{"lensing_spectrum", plots.LineFigure(plots.Axes{Title: "Convergence power spectrum", X: ellName, Y: "ℓ(ℓ+1)C_ℓ / 2π", LogX: true, LogY: true, LegendBottom: true}, specS...)},
-		{"lensing_peaks", plots.LineFigure(plots.Axes{Title: "Peak counts per map", X: "ν = (κ − ⟨κ⟩)/σ", Y: "peaks per map per bin", LogY: true}, peakS...)},
-		{"lensing_minkowski_v0", plots.LineFigure(plots.Axes{Title: "Minkowski functional V0: area fraction above ν", X: "ν = (κ − ⟨κ⟩)/σ", Y: "V0"}, mkS[0]...)},
-		{"lensing_minkowski_v1", plots.LineFigure(plots.Axes{Title: "Minkowski functional V1: boundary length / 4A", X: "ν = (κ − ⟨κ⟩)/σ", Y: "V1 (per pixel)"}, mkS[1]...)},
-		{"lensing_minkowski_v2", plots.LineFigure(plots.Axes{Title: "Minkowski functional V2: Euler characteristic / A", X: "ν = (κ − ⟨κ⟩)/σ", Y: "V2 (per pixel²)"}, mkS[2]...)},
+		{"lensing_peaks", plots.PeakCountsFigure(short, peaks)},
+		{"lensing_minkowski_v0", plots.MinkowskiFigure(0, short, mks)},
+		{"lensing_minkowski_v1", plots.MinkowskiFigure(1, short, mks)},
+		{"lensing_minkowski_v2", plots.MinkowskiFigure(2, short, mks)},
 	})
 }
