@@ -31,9 +31,13 @@ type sampleScale struct {
 	// Site sweeps after the global steps: step size and acceptance (means over batches).
 	SweepDelta      float64 `json:"sweep_delta,omitempty"`
 	SweepAcceptance float64 `json:"sweep_acceptance,omitempty"`
-	Seconds         float64 `json:"seconds"`
-	Walled          int     `json:"walled,omitempty"`
-	Outside         int     `json:"still_outside,omitempty"`
+	// Steps and Sweeps are what ran (where the basis has no local
+	// synthesis, the sweeps ran as 15 global steps each).
+	Steps   int     `json:"steps"`
+	Sweeps  int     `json:"sweeps"`
+	Seconds float64 `json:"seconds"`
+	Walled  int     `json:"walled,omitempty"`
+	Outside int     `json:"still_outside,omitempty"`
 }
 
 // samplesSidecar is the JSON document written beside generated fields.
@@ -214,6 +218,7 @@ into a directory named after the output.`,
 				level, side             int
 				delta, dmin, dmax, rate float64
 				sweepDelta, sweepRate   float64
+				steps, sweeps           int
 				sec                     float64
 				walled, outside, count  int
 			}
@@ -268,6 +273,7 @@ into a directory named after the output.`,
 					a.rate += sc.Acceptance
 					a.sweepDelta += sc.SweepDelta
 					a.sweepRate += sc.SweepAcceptance
+					a.steps, a.sweeps = sc.Steps, sc.Sweeps
 					a.sec += sc.Seconds
 					a.walled += sc.Walled
 					a.outside += sc.StillOutside
@@ -295,7 +301,7 @@ into a directory named after the output.`,
 			for _, a := range scales {
 				k := float64(a.count)
 				side.Scales = append(side.Scales, sampleScale{Level: a.level, Side: a.side, Delta: a.delta / k, DeltaMin: a.dmin, DeltaMax: a.dmax,
-					Acceptance: a.rate / k, SweepDelta: a.sweepDelta / k, SweepAcceptance: a.sweepRate / k, Seconds: a.sec, Walled: a.walled, Outside: a.outside})
+					Acceptance: a.rate / k, SweepDelta: a.sweepDelta / k, SweepAcceptance: a.sweepRate / k, Steps: a.steps, Sweeps: a.sweeps, Seconds: a.sec, Walled: a.walled, Outside: a.outside})
 			}
 			if len(ms) > 0 {
 				mom := lattice.MomentsOf(ms, L)
@@ -363,6 +369,13 @@ into a directory named after the output.`,
 			s := &table{title: "Summary", header: []string{"fields", "batches", "steps/scale", "sweeps/scale", "⟨|m|⟩", "Binder U", "seconds", "s/field"}}
 			s.add(side.Stored, nb, *steps, *sweeps, side.MeanAbsM, side.Binder, side.Seconds, side.SecPerField)
 			notes := []string{}
+			if *sweeps > 0 {
+				for _, sc := range side.Scales {
+					if sc.Sweeps == 0 {
+						notes = append(notes, fmt.Sprintf("(Ē_%d: the wavelet's synthesis is not local enough for site sweeps; they ran as global MALA steps, %d in all)", sc.Level, sc.Steps))
+					}
+				}
+			}
 			if m.Coarsest != nil {
 				notes = append(notes, "(the 1×1 coarsest field is drawn exactly by inverse CDF; no MALA there)")
 			}

@@ -99,6 +99,7 @@ func sweepChains(ctx context.Context, evals []*energy.Conditioned, conds, states
 		delta = 1 / b
 	}
 	var lateAcc, lateProp int
+	lastRate := 0.0
 	for sweep := 0; sweep < set.Sweeps; {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -148,6 +149,7 @@ func sweepChains(ctx context.Context, evals []*energy.Conditioned, conds, states
 		if p > 0 {
 			rate = float64(a) / float64(p)
 		}
+		lastRate = rate
 		if sweep < adapt {
 			if p > 0 {
 				delta = mcmc.AdaptStep(delta, rate, mcmc.TargetAcceptance)
@@ -167,6 +169,7 @@ func sweepChains(ctx context.Context, evals []*energy.Conditioned, conds, states
 		}
 	}
 	sc.SweepDelta = delta
+	sc.SweepAcceptance = lastRate // every sweep adapted δ: the last one's
 	if lateProp > 0 {
 		sc.SweepAcceptance = float64(lateAcc) / float64(lateProp)
 	}
@@ -195,9 +198,14 @@ type ScaleSampling struct {
 	Acceptance float64 // over the non-adapting steps (the last round's if every step adapted)
 	// SweepDelta and SweepAcceptance describe the site sweeps that
 	// followed (SampleSettings.Sweeps): their step size after adaptation
-	// and their acceptance over the non-adapting sweeps.
+	// and their acceptance over the non-adapting sweeps (the last sweep's
+	// if every sweep adapted).
 	SweepDelta, SweepAcceptance float64
-	Seconds                     float64
+	// Steps and Sweeps are the global MALA steps and site sweeps run:
+	// where the basis has no local synthesis (shannon on large grids), the
+	// sweeps ran as sweepCost global steps each.
+	Steps, Sweeps int
+	Seconds       float64
 	// Walled counts the fields whose coarser field made every start state
 	// leave the basis support at this scale: their chains started under a
 	// quartic wall (energy.Conditioned.Wall) until they entered the support;
@@ -486,7 +494,7 @@ func runChains(ctx context.Context, e *energy.Model, conds, states [][]float64, 
 	for i, ch := range chains {
 		copy(states[i], ch.X)
 	}
-	sc := ScaleSampling{Level: level, Delta: delta, Walled: nWalled}
+	sc := ScaleSampling{Level: level, Delta: delta, Walled: nWalled, Steps: set.Steps, Sweeps: set.Sweeps}
 	if set.Sweeps > 0 {
 		if err := sweepChains(ctx, evals, conds, states, walled, set, rngs, level, &sc, progress); err != nil {
 			return ScaleSampling{}, err
