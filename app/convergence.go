@@ -17,8 +17,8 @@ const convergenceFactor = 4
 // checkConvergence is the Generate tab's convergence check: it generates
 // the form's fields twice, once with the form's MALA steps and site sweeps
 // per scale and seed and once with convergenceFactor times as many steps
-// and sweeps and the next seed (independent sets, so that the jackknife errors of the difference
-// hold), and compares the two sets. A fair sampler shows differences
+// and sweeps and the next seed (independent sets, so that the jackknife
+// errors of the difference hold), and compares the two sets. A fair sampler shows differences
 // within their errors: longer chains no longer change the statistics.
 func (t *generateTab) checkConvergence() {
 	m, set, ok := t.prepare()

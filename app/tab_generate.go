@@ -204,9 +204,11 @@ func (t *generateTab) start() {
 		}
 		si, hi := widgets.RenderFigure(sfig), widgets.RenderFigure(hfig)
 		report(Progress{Fraction: 1, Text: "peak counts and Minkowski functionals"})
+		status := fmt.Sprintf("Generated %d fields.", res.Fields.N)
 		topo, err := topologyFigures(data, cmp != nil, res.Fields)
 		if err != nil {
-			return nil, err
+			// Not worth losing the fields for: say why the figures are empty.
+			status += " No peak counts or Minkowski functionals: " + err.Error()
 		}
 		return func() {
 			t.peaks.SetFigure(topo.peaks, topo.peaksImg)
@@ -219,7 +221,7 @@ func (t *generateTab) start() {
 			t.hist.SetFigure(hfig, hi)
 			t.scaleStd.SetFigure(stdFig, stdImg)
 			t.table.SetText(formatComparison(cmp, res))
-			t.status.SetText(fmt.Sprintf("Generated %d fields.", res.Fields.N))
+			t.status.SetText(status)
 		}, nil
 	})
 }

@@ -17,7 +17,7 @@ import (
 // SampleSettings configures coarse-to-fine generation (spec §4, §10 row 9).
 type SampleSettings struct {
 	N        int     // fields to generate
-	Steps    int     // MALA steps per scale T_j (default 300)
+	Steps    int     // global MALA steps per scale T_j (default 100)
 	Adapt    int     // leading steps that adapt δ_j (default 100)
 	InitStep float64 // initial δ_j (default: the fit's δ_j, else 0.05)
 	// Sweeps is the number of site-by-site MALA sweeps (energy.SiteSweeper)
