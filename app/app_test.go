@@ -234,6 +234,37 @@ func TestGenerateData(t *testing.T) {
 	if _, _, err := f.lensingSettings(); err == nil {
 		t.Error("lognormal shift 0 accepted")
 	}
+
+	// Ising spins at β_c, coarse-grained by one db4 level: 8×8 fields that
+	// are no longer ±1; without coarse-graining, ±1 spins.
+	f.model.SetSelected(genIsing)
+	f.isingLevels.SetSelected("1")
+	a.GenerateData(f)
+	if err := a.jobs.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	d = a.state.Data
+	if d.Kind != "ising" || d.Stack.L != 8 || d.Stack.N != 20 || !strings.Contains(strings.Join(d.Notes, " "), "coarse-grained") {
+		t.Errorf("coarse-grained Ising data %+v", d)
+	}
+	if v := d.Stack.Data[0]; v == 1 || v == -1 {
+		t.Errorf("coarse-grained value %g is a spin", v)
+	}
+	f.isingLevels.SetSelected("0")
+	a.GenerateData(f)
+	if err := a.jobs.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range a.state.Data.Stack.Data {
+		if v != 1 && v != -1 {
+			t.Fatalf("Ising spin %g", v)
+		}
+	}
+	f.isingLevels.SetSelected("3")
+	f.L.SetSelected("8")
+	if _, _, _, _, err := f.isingSettings(); err == nil {
+		t.Error("3 levels of 8×8 spins accepted")
+	}
 }
 
 // TestLoadLensingMap: a FITS κ map with a pixel scale in its header loads as

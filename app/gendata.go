@@ -3,18 +3,23 @@ package app
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/wcrglab/wcrg/engine/ising"
 	"github.com/wcrglab/wcrg/engine/lensing"
 	"github.com/wcrglab/wcrg/engine/phi4"
+	"github.com/wcrglab/wcrg/engine/wavelet"
 )
 
 // genDataForm is the "Generate data" form: φ⁴ or Gaussian fields drawn by
-// independent Monte Carlo chains spaced by 2 τ_int (engine/phi4), or
-// synthetic shifted-lognormal weak-lensing κ maps (engine/lensing).
+// independent Monte Carlo chains spaced by 2 τ_int (engine/phi4), Ising
+// spins drawn the same way (engine/ising) and coarse-grained by db4 levels
+// (the discrete finest scale is not fitted: the WC-RG route for Ising data),
+// or synthetic shifted-lognormal weak-lensing κ maps (engine/lensing).
 type genDataForm struct {
 	model                 *widget.RadioGroup
 	L                     *widget.Select
@@ -22,6 +27,9 @@ type genDataForm struct {
 	sigma, shift, sizeDeg *widget.Entry // lensing
 	n, seed               *widget.Entry
 	sampler               *widget.Select
+	isingBeta             *widget.Entry
+	isingSampler          *widget.Select
+	isingLevels           *widget.Select // db4 coarse-graining levels of the spins
 }
 
 // The data kinds of the form.
@@ -29,12 +37,13 @@ const (
 	genPhi4    = "φ⁴"
 	genGauss   = "Gaussian free field"
 	genLensing = "Lensing κ (lognormal)"
+	genIsing   = "Ising (coarse-grained)"
 )
 
 func newGenDataForm() *genDataForm {
 	d := lensing.DefaultSynthSettings()
 	f := &genDataForm{
-		model:   widget.NewRadioGroup([]string{genPhi4, genGauss, genLensing}, nil),
+		model:   widget.NewRadioGroup([]string{genPhi4, genGauss, genIsing, genLensing}, nil),
 		sigma:   floatEntry(d.Sigma, 1e-6, 10),
 		shift:   floatEntry(d.Shift, 1e-6, 100),
 		sizeDeg: floatEntry(d.FieldDeg, 0.01, 90),
@@ -44,7 +53,13 @@ func newGenDataForm() *genDataForm {
 		n:       intEntry(256, 2, 100000),
 		seed:    intEntry(1, 0, 1<<31-1),
 		sampler: widget.NewSelect([]string{"cluster", "metropolis", "hmc"}, nil),
+		// β_c = ½ ln(1+√2) to the digits an entry shows.
+		isingBeta:    floatEntry(math.Round(ising.BetaC*1e6)/1e6, 0.01, 5),
+		isingSampler: widget.NewSelect([]string{string(ising.AlgWolff), string(ising.AlgSwendsenWang), string(ising.AlgMetropolis)}, nil),
+		isingLevels:  widget.NewSelect([]string{"0", "1", "2", "3"}, nil),
 	}
+	f.isingSampler.SetSelected(string(ising.AlgWolff))
+	f.isingLevels.SetSelected("2")
 	f.model.SetSelected(genPhi4)
 	f.model.Horizontal = true
 	f.L.SetSelected("32")
@@ -55,7 +70,7 @@ func newGenDataForm() *genDataForm {
 func (f *genDataForm) items() []*widget.FormItem {
 	return []*widget.FormItem{
 		widget.NewFormItem("Model", f.model),
-		widget.NewFormItem("Lattice side L", f.L),
+		widget.NewFormItem("Lattice side L (Ising: of the spins)", f.L),
 		widget.NewFormItem("β (φ⁴; β_c ≈ 0.68)", f.beta),
 		widget.NewFormItem("mass m (Gaussian; ξ = 1/m)", f.mass),
 		widget.NewFormItem("σ_κ (lensing)", f.sigma),
@@ -63,6 +78,9 @@ func (f *genDataForm) items() []*widget.FormItem {
 		widget.NewFormItem("map side, degrees (lensing)", f.sizeDeg),
 		widget.NewFormItem("Fields", f.n),
 		widget.NewFormItem("Sampler (φ⁴, Gaussian)", f.sampler),
+		widget.NewFormItem("β (Ising; β_c ≈ 0.4407)", f.isingBeta),
+		widget.NewFormItem("Sampler (Ising)", f.isingSampler),
+		widget.NewFormItem("db4 levels of coarse-graining (Ising)", f.isingLevels),
 		widget.NewFormItem("Seed", f.seed),
 	}
 }
@@ -133,21 +151,26 @@ func (a *App) generateDataDialog() {
 	f := newGenDataForm()
 	a.remember("gendata", remembered{"model", f.model}, remembered{"L", f.L}, remembered{"beta", f.beta}, remembered{"mass", f.mass},
 		remembered{"sigma", f.sigma}, remembered{"shift", f.shift}, remembered{"sizeDeg", f.sizeDeg}, remembered{"n", f.n},
-		remembered{"sampler", f.sampler}, remembered{"seed", f.seed})
+		remembered{"sampler", f.sampler}, remembered{"seed", f.seed}, remembered{"isingBeta", f.isingBeta},
+		remembered{"isingSampler", f.isingSampler}, remembered{"isingLevels", f.isingLevels})
 	d := dialog.NewForm("Generate data", "Generate", "Cancel", f.items(), func(ok bool) {
 		if ok {
 			a.GenerateData(f)
 		}
 	}, a.win)
-	d.Resize(fyne.NewSize(520, 420))
+	d.Resize(fyne.NewSize(560, 560))
 	d.Show()
 }
 
 // GenerateData runs the form's data set in a job with live progress and
 // makes it the current data.
 func (a *App) GenerateData(f *genDataForm) {
-	if f.model.Selected == genLensing {
+	switch f.model.Selected {
+	case genLensing:
 		a.generateLensing(f)
+		return
+	case genIsing:
+		a.generateIsing(f)
 		return
 	}
 	m, set, name, err := f.settings()
@@ -200,6 +223,78 @@ func (a *App) generateLensing(f *genDataForm) {
 		if rep.ClippedPower > 1e-3 {
 			d.Notes = append(d.Notes, fmt.Sprintf("%.2g of the Gaussian field's spectral power was negative and dropped: the κ spectrum falls short of the target", rep.ClippedPower))
 		}
+		return func() { a.state.SetData(d) }, nil
+	})
+}
+
+// isingSettings returns the Ising model, data-set settings, sampler and
+// coarse-graining levels of the form.
+func (f *genDataForm) isingSettings() (ising.Model, ising.Algorithm, phi4.DatasetSettings, int, error) {
+	var m ising.Model
+	fmt.Sscan(f.L.Selected, &m.L)
+	var levels int
+	fmt.Sscan(f.isingLevels.Selected, &levels)
+	var err error
+	if m.Beta, err = readFloat("Ising β", f.isingBeta); err != nil {
+		return m, "", phi4.DatasetSettings{}, 0, err
+	}
+	n, err := readInt("fields", f.n)
+	if err != nil {
+		return m, "", phi4.DatasetSettings{}, 0, err
+	}
+	seed, err := readInt("seed", f.seed)
+	if err != nil {
+		return m, "", phi4.DatasetSettings{}, 0, err
+	}
+	if levels > 0 && levels >= wavelet.MaxLevels(m.L) {
+		return m, "", phi4.DatasetSettings{}, 0, fmt.Errorf("coarse-graining: %d levels leave nothing of %d×%d spins (at most %d)", levels, m.L, m.L, wavelet.MaxLevels(m.L)-1)
+	}
+	set := phi4.DatasetSettings{Samples: n, Seed: uint64(seed)}
+	if err := m.Validate(); err != nil {
+		return m, "", set, 0, err
+	}
+	// The run settings are checked by ising.MakeStack (their Algorithm
+	// field is phi4's and unused here).
+	return m, ising.Algorithm(f.isingSampler.Selected), set, levels, nil
+}
+
+// generateIsing draws the form's Ising configurations in a job and
+// coarse-grains them (db4, γ = 1) by the chosen number of levels.
+func (a *App) generateIsing(f *genDataForm) {
+	m, alg, set, levels, err := f.isingSettings()
+	if err != nil {
+		a.showError(err)
+		return
+	}
+	a.jobs.Start("load", "Generate Ising data", func(ctx context.Context, report func(Progress)) (func(), error) {
+		st, rep, err := ising.MakeStack(ctx, m, alg, set, func(p phi4.DatasetProgress) {
+			frac := 0.0
+			if p.Phase == phi4.DatasetSampling && p.Total > 0 {
+				frac = float64(p.Done) / float64(p.Total)
+			}
+			report(Progress{Fraction: frac, Text: fmt.Sprintf("%s %d/%d", p.Phase, p.Done, p.Total)})
+		})
+		if err != nil {
+			return nil, err
+		}
+		name := fmt.Sprintf("Ising spins, L = %d, β = %g (%s, seed %d)", m.L, m.Beta, alg, set.Seed)
+		notes := []string{fmt.Sprintf("τ_int(|m|) = %.2f ± %.2f sweeps; one field every %d sweeps; %d chains", rep.TauAbsM, rep.TauAbsMErr, rep.Interval, rep.Chains)}
+		if levels > 0 {
+			report(Progress{Fraction: 1, Text: "coarse-graining"})
+			db4, err := wavelet.New("db4")
+			if err != nil {
+				return nil, err
+			}
+			if st, err = wavelet.CoarseGrain(db4, st, levels, 0); err != nil {
+				return nil, err
+			}
+			name = fmt.Sprintf("Ising, L = %d, β = %g, coarse-grained by %d db4 levels to %d² (%s, seed %d)", m.L, m.Beta, levels, st.L, alg, set.Seed)
+			notes = append(notes, fmt.Sprintf("the ±1 spins were coarse-grained by %d levels of the db4 low-pass (γ = 1): WC-RG models Ising data from the first coarse scale down, since the finest scale is discrete", levels))
+		} else {
+			notes = append(notes, "±1 spins: a discrete finest scale, which WC-RG's continuous conditionals do not model; coarse-grain before fitting")
+		}
+		notes = append(notes, rep.Warnings...)
+		d := &Dataset{Name: name, Stack: st, Kind: "ising", Beta: m.Beta, Notes: notes}
 		return func() { a.state.SetData(d) }, nil
 	})
 }
