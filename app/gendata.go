@@ -247,7 +247,7 @@ func (f *genDataForm) isingSettings() (ising.Model, ising.Algorithm, phi4.Datase
 		return m, "", phi4.DatasetSettings{}, 0, err
 	}
 	if levels > 0 && levels >= wavelet.MaxLevels(m.L) {
-		return m, "", phi4.DatasetSettings{}, 0, fmt.Errorf("coarse-graining: %d levels leave nothing of %d×%d spins (at most %d)", levels, m.L, m.L, wavelet.MaxLevels(m.L)-1)
+		return m, "", phi4.DatasetSettings{}, 0, fmt.Errorf("coarse-graining: %d levels of %d×%d spins would leave fields of side %d (at most %d levels)", levels, m.L, m.L, m.L>>levels, wavelet.MaxLevels(m.L)-1)
 	}
 	set := phi4.DatasetSettings{Samples: n, Seed: uint64(seed)}
 	if err := m.Validate(); err != nil {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"strings"
@@ -205,7 +206,10 @@ func (t *generateTab) start() {
 		si, hi := widgets.RenderFigure(sfig), widgets.RenderFigure(hfig)
 		report(Progress{Fraction: 1, Text: "peak counts and Minkowski functionals"})
 		status := fmt.Sprintf("Generated %d fields.", res.Fields.N)
-		topo, err := topologyFigures(data, cmp != nil, res.Fields)
+		topo, err := topologyFigures(ctx, data, cmp != nil, res.Fields)
+		if errors.Is(err, context.Canceled) {
+			return nil, err
+		}
 		if err != nil {
 			// Not worth losing the fields for: say why the figures are empty.
 			status += " No peak counts or Minkowski functionals: " + err.Error()
@@ -240,7 +244,7 @@ type topology struct {
 // withData (both normalized by the data's mean and σ, so that they share
 // the thresholds). The statistics of weak-lensing analyses, they also
 // describe the domains of φ⁴ and Ising fields.
-func topologyFigures(data *Dataset, withData bool, gen lattice.Stack) (topology, error) {
+func topologyFigures(ctx context.Context, data *Dataset, withData bool, gen lattice.Stack) (topology, error) {
 	var sets []lattice.Stack
 	var names []string
 	if withData {
@@ -252,6 +256,9 @@ func topologyFigures(data *Dataset, withData bool, gen lattice.Stack) (topology,
 	var pset lensing.PeakSettings
 	var mean, sigma float64
 	for i, st := range sets {
+		if err := ctx.Err(); err != nil {
+			return topology{}, err
+		}
 		p, err := lensing.Peaks(st, pset)
 		if err != nil {
 			return topology{}, fmt.Errorf("%s fields: %w", names[i], err)
@@ -295,7 +302,7 @@ func formatComparison(c *wcrg.Comparison, res *wcrg.SampleResult) string {
 			note = fmt.Sprintf("%d (still outside: %d)", s.Walled, s.StillOutside)
 		}
 		sd, sa := "–", "–"
-		if s.SweepAcceptance > 0 {
+		if s.Sweeps > 0 {
 			sd, sa = fmt.Sprintf("%.4g", s.SweepDelta), fmt.Sprintf("%.3f", s.SweepAcceptance)
 		}
 		fmt.Fprintf(&b, "%-6d %10.4g %10.3f %10s %10s %s\n", s.Level, s.Delta, s.Acceptance, sd, sa, note)

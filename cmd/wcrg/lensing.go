@@ -433,16 +433,18 @@ the figures (PNG, SVG, PDF) with their CSV.`,
 					pset.Mean, pset.Sigma = pc.Mean, pc.Sigma
 				}
 				peaks = append(peaks, pc)
-				var mk lensing.Minkowski
-				if i == 0 {
-					mk, err = lensing.MinkowskiFunctionals(st, 0, 0)
-				} else {
-					mk, err = lensing.MinkowskiFunctionals(st, mks[0].Mean, mks[0].Sigma)
+				if st.L >= 3 { // derivatives need three pixels a side
+					var mk lensing.Minkowski
+					if i == 0 {
+						mk, err = lensing.MinkowskiFunctionals(st, 0, 0)
+					} else {
+						mk, err = lensing.MinkowskiFunctionals(st, mks[0].Mean, mks[0].Sigma)
+					}
+					if err != nil {
+						return fmt.Errorf("%s: %w", args[i], err)
+					}
+					mks = append(mks, mk)
 				}
-				if err != nil {
-					return fmt.Errorf("%s: %w", args[i], err)
-				}
-				mks = append(mks, mk)
 				res.Summary[i].HighPeaks, res.Summary[i].HighErr = pc.Above(3)
 			}
 			sumT := &table{title: "κ maps", header: []string{"file", "maps", "L", "mean", "std", "skewness", "min", "max", "peaks ν≥3 /map"}}
@@ -462,24 +464,29 @@ the figures (PNG, SVG, PDF) with their CSV.`,
 				peakT.add(row...)
 			}
 			tables = append(tables, peakT)
-			mkT := &table{title: "Minkowski functionals V0, V1, V2 by ν (excursion sets u ≥ ν, u normalized by A's mean and σ; lengths in pixels)", header: []string{"ν"}}
-			for _, s := range res.Summary {
-				b := filepath.Base(s.File)
-				mkT.header = append(mkT.header, b+" V0", b+" V1", b+" V2")
-			}
-			for b, nu := range mks[0].Nu {
-				if b%2 == 1 { // every 0.5 in ν; the JSON and CSV hold all
-					continue
-				}
-				row := []any{nu}
-				for _, mk := range mks {
-					row = append(row, mk.V0[b], mk.V1[b], mk.V2[b])
-				}
-				mkT.add(row...)
-			}
-			tables = append(tables, mkT)
-			res.Minkowski = mks
 			var notes []string
+			if len(mks) == 0 {
+				notes = append(notes, "(no Minkowski functionals: the maps are smaller than 3×3)")
+			}
+			if len(mks) > 0 {
+				mkT := &table{title: "Minkowski functionals V0, V1, V2 by ν (excursion sets u ≥ ν, u normalized by A's mean and σ; lengths in pixels)", header: []string{"ν"}}
+				for _, s := range res.Summary {
+					b := filepath.Base(s.File)
+					mkT.header = append(mkT.header, b+" V0", b+" V1", b+" V2")
+				}
+				for b, nu := range mks[0].Nu {
+					if b%2 == 1 { // every 0.5 in ν; the JSON and CSV hold all
+						continue
+					}
+					row := []any{nu}
+					for _, mk := range mks {
+						row = append(row, mk.V0[b], mk.V1[b], mk.V2[b])
+					}
+					mkT.add(row...)
+				}
+				tables = append(tables, mkT)
+			}
+			res.Minkowski = mks
 			if len(sets) == 2 {
 				res.SpectrumMaxRelErr = jsonFloat(lensing.SpectrumMaxRelErr(specs[0], specs[1], 16))
 				res.PDFMaxLogErr = jsonFloat(lensing.PDFMaxLogErr(pdfs[0], pdfs[1], 1e-3))
@@ -492,10 +499,12 @@ the figures (PNG, SVG, PDF) with their CSV.`,
 				cmpT.add("spectrum max |C_B/C_A − 1| (rings ≥ 16 modes)", float64(res.SpectrumMaxRelErr))
 				cmpT.add("PDF max |Δ log10 p| (p_A ≥ 10⁻³ of peak)", float64(res.PDFMaxLogErr))
 				cmpT.add("peaks ν ≥ 3 per map, B/A − 1", float64(res.HighPeaksRelErr))
-				dev := lensing.MinkowskiMaxDev(mks[0], mks[1])
-				for k, d := range dev {
-					res.MinkowskiMaxDev = append(res.MinkowskiMaxDev, jsonFloat(d))
-					cmpT.add(fmt.Sprintf("Minkowski V%d: max |V_B − V_A| / max |V_A|", k), d)
+				if len(mks) == 2 {
+					dev := lensing.MinkowskiMaxDev(mks[0], mks[1])
+					for k, d := range dev {
+						res.MinkowskiMaxDev = append(res.MinkowskiMaxDev, jsonFloat(d))
+						cmpT.add(fmt.Sprintf("Minkowski V%d: max |V_B − V_A| / max |V_A|", k), d)
+					}
 				}
 				tables = append(tables, cmpT)
 			}
@@ -563,12 +572,15 @@ func writeLensingFigures(dir string, names []string, pdfs []lensing.PDF, specs [
 	if !haveEll {
 		ellName = "ℓ (pixel size unknown: lattice wave number |n|)"
 	}
-	return saveFigures(dir, []namedFigure{
+	figs := []namedFigure{
 		{"lensing_pdf", plots.LineFigure(plots.Axes{Title: "One-point PDF of κ", X: "κ", Y: "probability density", LogY: true}, pdfS...)},
 		{"lensing_spectrum", plots.LineFigure(plots.Axes{Title: "Convergence power spectrum", X: ellName, Y: "ℓ(ℓ+1)C_ℓ / 2π", LogX: true, LogY: true, LegendBottom: true}, specS...)},
 		{"lensing_peaks", plots.PeakCountsFigure(short, peaks)},
-		{"lensing_minkowski_v0", plots.MinkowskiFigure(0, short, mks)},
-		{"lensing_minkowski_v1", plots.MinkowskiFigure(1, short, mks)},
-		{"lensing_minkowski_v2", plots.MinkowskiFigure(2, short, mks)},
-	})
+	}
+	if len(mks) == len(names) {
+		for k := range 3 {
+			figs = append(figs, namedFigure{fmt.Sprintf("lensing_minkowski_v%d", k), plots.MinkowskiFigure(k, short, mks)})
+		}
+	}
+	return saveFigures(dir, figs)
 }

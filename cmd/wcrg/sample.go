@@ -27,10 +27,11 @@ type sampleScale struct {
 	Delta      float64 `json:"delta"` // MALA step δ_j after adaptation (mean over batches)
 	DeltaMin   float64 `json:"delta_min"`
 	DeltaMax   float64 `json:"delta_max"`
-	Acceptance float64 `json:"acceptance"` // over the non-adapting steps, mean over batches
-	// Site sweeps after the global steps: step size and acceptance (means over batches).
-	SweepDelta      float64 `json:"sweep_delta,omitempty"`
-	SweepAcceptance float64 `json:"sweep_acceptance,omitempty"`
+	Acceptance float64 `json:"acceptance"` // over the non-adapting steps (the last round's if all adapted), mean over batches
+	// Site sweeps after the global steps: step size and acceptance (means
+	// over batches; zero when no sweeps ran).
+	SweepDelta      float64 `json:"sweep_delta"`
+	SweepAcceptance float64 `json:"sweep_acceptance"`
 	// Steps and Sweeps are what ran (where the basis has no local
 	// synthesis, the sweeps ran as 15 global steps each).
 	Steps   int     `json:"steps"`
@@ -361,7 +362,7 @@ into a directory named after the output.`,
 					walled = fmt.Sprintf("%d (%d outside)", sc.Walled, sc.Outside)
 				}
 				sd, sa := any("–"), any("–")
-				if sc.SweepAcceptance > 0 {
+				if sc.Sweeps > 0 {
 					sd, sa = sc.SweepDelta, sc.SweepAcceptance
 				}
 				t.add(name, fmt.Sprintf("%d×%d", sc.Side, sc.Side), sc.Delta, rng, sc.Acceptance, sd, sa, walled, sc.Seconds)

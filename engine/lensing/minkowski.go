@@ -48,7 +48,7 @@ func MinkowskiFunctionals(s lattice.Stack, mean, sigma float64) (Minkowski, erro
 	if sigma == 0 {
 		mean, sigma = lattice.Mean(s.Data), lattice.Std(s.Data)
 	}
-	if !(sigma > 0) || math.IsInf(sigma, 0) || math.IsNaN(mean) {
+	if !(sigma > 0) || math.IsInf(sigma, 0) || math.IsNaN(mean) || math.IsInf(mean, 0) {
 		return Minkowski{}, fmt.Errorf("lensing: Minkowski normalization mean %g, σ %g (constant maps?)", mean, sigma)
 	}
 	nb := int(math.Round((MinkowskiNuHi - MinkowskiNuLo) / MinkowskiBinSize))
@@ -83,7 +83,10 @@ func MinkowskiFunctionals(s lattice.Stack, mean, sigma float64) (Minkowski, erro
 			for c := 0; c < L; c++ {
 				left, right := (c+L-1)%L, (c+1)%L
 				v := u[row+c]
-				// Area: every threshold bin's lower edge below v.
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					return Minkowski{}, fmt.Errorf("lensing: map %d holds a non-finite value (%g)", i, s.Field(i).Data[row+c])
+				}
+				// Area: every threshold (bin centre) at or below v.
 				for b := 0; b < nb; b++ {
 					if v >= mk.Nu[b] {
 						per[0][b]++

@@ -55,12 +55,18 @@ func TestMinkowskiGaussian(t *testing.T) {
 	}
 }
 
-// TestMinkowskiErrors: unusable maps are refused with an error.
+// TestMinkowskiErrors: unusable maps (constant, too small, non-finite) are
+// refused with an error.
 func TestMinkowskiErrors(t *testing.T) {
 	if _, err := MinkowskiFunctionals(lattice.NewStack(2, 8), 0, 0); err == nil {
 		t.Error("constant maps: no error")
 	}
 	if _, err := MinkowskiFunctionals(lattice.NewStack(1, 2), 0, 1); err == nil {
 		t.Error("2² maps: no error")
+	}
+	nan := lattice.NewStack(1, 8)
+	nan.Data[5] = math.NaN()
+	if _, err := MinkowskiFunctionals(nan, 0, 1); err == nil {
+		t.Error("a NaN pixel: no error")
 	}
 }

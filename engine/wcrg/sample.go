@@ -99,7 +99,7 @@ func sweepChains(ctx context.Context, evals []*energy.Conditioned, conds, states
 		delta = 1 / b
 	}
 	var lateAcc, lateProp int
-	lastRate := 0.0
+	lastRate, lastDelta := 0.0, delta
 	for sweep := 0; sweep < set.Sweeps; {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -149,7 +149,7 @@ func sweepChains(ctx context.Context, evals []*energy.Conditioned, conds, states
 		if p > 0 {
 			rate = float64(a) / float64(p)
 		}
-		lastRate = rate
+		lastRate, lastDelta = rate, d
 		if sweep < adapt {
 			if p > 0 {
 				delta = mcmc.AdaptStep(delta, rate, mcmc.TargetAcceptance)
@@ -169,9 +169,11 @@ func sweepChains(ctx context.Context, evals []*energy.Conditioned, conds, states
 		}
 	}
 	sc.SweepDelta = delta
-	sc.SweepAcceptance = lastRate // every sweep adapted δ: the last one's
 	if lateProp > 0 {
 		sc.SweepAcceptance = float64(lateAcc) / float64(lateProp)
+	} else {
+		// Every sweep adapted δ: the last sweep's acceptance and δ.
+		sc.SweepAcceptance, sc.SweepDelta = lastRate, lastDelta
 	}
 	return nil
 }
@@ -194,12 +196,12 @@ type SampleProgress struct {
 // ScaleSampling summarizes the sampler at one scale.
 type ScaleSampling struct {
 	Level      int
-	Delta      float64 // δ_j after adaptation
+	Delta      float64 // δ_j after adaptation (that of the last round if every step adapted)
 	Acceptance float64 // over the non-adapting steps (the last round's if every step adapted)
 	// SweepDelta and SweepAcceptance describe the site sweeps that
 	// followed (SampleSettings.Sweeps): their step size after adaptation
 	// and their acceptance over the non-adapting sweeps (the last sweep's
-	// if every sweep adapted).
+	// step and acceptance if every sweep adapted).
 	SweepDelta, SweepAcceptance float64
 	// Steps and Sweeps are the global MALA steps and site sweeps run:
 	// where the basis has no local synthesis (shannon on large grids), the
@@ -444,7 +446,7 @@ func runChains(ctx context.Context, e *energy.Model, conds, states [][]float64, 
 	}
 	acc := make([]int, N)
 	var lateAcc, lateProp int
-	lastRate := 0.0
+	lastRate, lastDelta := 0.0, delta
 	for step := 0; step < set.Steps; {
 		if err := ctx.Err(); err != nil {
 			return ScaleSampling{}, err
@@ -475,7 +477,7 @@ func runChains(ctx context.Context, e *energy.Model, conds, states [][]float64, 
 			a += v
 		}
 		rate := float64(a) / float64(N*k)
-		lastRate = rate
+		lastRate, lastDelta = rate, d
 		if step <= set.Adapt {
 			delta = mcmc.AdaptStep(delta, rate, mcmc.TargetAcceptance)
 		} else {
@@ -506,9 +508,12 @@ func runChains(ctx context.Context, e *energy.Model, conds, states [][]float64, 
 			sc.StillOutside++
 		}
 	}
-	sc.Acceptance = lastRate // all steps adapted δ: the last round's
 	if lateProp > 0 {
 		sc.Acceptance = float64(lateAcc) / float64(lateProp)
+	} else {
+		// Every step adapted δ: report the last round's acceptance with
+		// the δ it was measured at.
+		sc.Acceptance, sc.Delta = lastRate, lastDelta
 	}
 	return sc, nil
 }
