@@ -200,6 +200,36 @@ func TestCLIPipeline(t *testing.T) {
 		t.Errorf("compare table:\n%s", out)
 	}
 
+	// diagnose: rows k = 1, 2 and the coarsest; the 16×16 first level of
+	// row 1 has a spectrum error, the 8×8 first level of row 2 too.
+	var dg struct {
+		Levels int `json:"levels"`
+		Rows   []struct {
+			From          int        `json:"from_level"`
+			Side          int        `json:"side"`
+			FirstSpectrum *float64   `json:"first_spectrum_max_rel_err"`
+			Ratio         [3]float64 `json:"detail_std_ratio"`
+			Spectrum      float64    `json:"spectrum_max_rel_err"`
+		} `json:"rows"`
+	}
+	dgDir := filepath.Join(dir, "diag")
+	cliJSON(t, &dg, "diagnose", "--model", modelPath, "--data", data, "--n", "16", "--steps", "20", "--sweeps", "5", "--out", dgDir)
+	if dg.Levels != 2 || len(dg.Rows) != 3 {
+		t.Fatalf("diagnose JSON: %+v", dg)
+	}
+	for i, r := range dg.Rows {
+		if r.From != i+1 || !(r.Spectrum > 0) || (i < 2) != (r.FirstSpectrum != nil) || (i < 2 && !(r.Ratio[0] > 0)) {
+			t.Errorf("diagnose row %d: %+v", i, r)
+		}
+	}
+	for _, ext := range []string{"png", "svg", "pdf", "csv"} {
+		cliExists(t, filepath.Join(dgDir, "diagnose_cascade."+ext))
+	}
+	cliExists(t, filepath.Join(dgDir, "diagnose.json"))
+	if code, _, errs := cliRun(context.Background(), "diagnose", "--model", modelPath); code == 0 || !strings.Contains(errs, "--data is required") {
+		t.Errorf("diagnose without --data: exit %d, stderr:\n%s", code, errs)
+	}
+
 	// hamiltonian (the training data are found through the model)
 	var ham struct {
 		Couplings []struct {

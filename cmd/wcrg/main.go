@@ -55,6 +55,7 @@ func commands() []*command {
 		fitCommand(),
 		sampleCommand(),
 		compareCommand(),
+		diagnoseCommand(),
 		basesCommand(),
 		coarsenCommand(),
 		hamiltonianCommand(),

@@ -290,60 +290,24 @@ func Sample(ctx context.Context, m *Model, set SampleSettings, progress func(Sam
 	done += weight(side)
 
 	// Conditionals, coarse to fine.
-	b := m.Basis()
-	for j := J; j >= 1; j-- {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+	cur := J
+	coarse, scales, err := m.refine(ctx, coarse, J, 1, set, workers, func(j int, p SampleProgress) {
+		if j != cur {
+			done += weight(L >> (cur - 1))
+			cur = j
 		}
-		n := L >> j
-		e := m.Conditionals[j-1]
-		details := make([][]float64, N)
-		for i := range details {
-			details[i] = make([]float64, 3*n*n)
+		if progress == nil {
+			return
 		}
-		newStreams(j)
-		base := done
-		w := weight(2 * n)
-		snapWS := wavelet.NewWorkspace(2 * n)
-		sc, err := runChains(ctx, e, coarse, details, 1, m.Diagnostics[j].DetailStd, set, rngs, workers, j,
-			func(p SampleProgress) {
-				if progress == nil {
-					return
-				}
-				p.Levels = J
-				p.Fraction = (base + p.Fraction*w) / total
-				p.Elapsed = time.Since(start)
-				if set.Snapshots && p.Snapshot != nil {
-					fine := make([]float64, 4*n*n)
-					b.Synthesize(fine, coarse[0], p.Snapshot, 2*n, snapWS)
-					for k := range fine {
-						fine[k] *= m.Gamma[j-1]
-					}
-					p.Snapshot, p.SnapshotSide = fine, 2*n
-				}
-				progress(p)
-			})
-		if err != nil {
-			return nil, err
-		}
-		res.Scales = append(res.Scales, sc)
-		// Reconstruct φ_{j−1}.
-		fine := make([][]float64, N)
-		wss := make([]*wavelet.Workspace, workers)
-		parallel.For(N, workers, func(wk, i int) {
-			if wss[wk] == nil {
-				wss[wk] = wavelet.NewWorkspace(2 * n)
-			}
-			f := make([]float64, 4*n*n)
-			b.Synthesize(f, coarse[i], details[i], 2*n, wss[wk])
-			for k := range f {
-				f[k] *= m.Gamma[j-1]
-			}
-			fine[i] = f
-		})
-		coarse = fine
-		done += w
+		p.Levels = J
+		p.Fraction = (done + p.Fraction*weight(L>>(j-1))) / total
+		p.Elapsed = time.Since(start)
+		progress(p)
+	})
+	if err != nil {
+		return nil, err
 	}
+	res.Scales = append(res.Scales, scales...)
 
 	// Back to raw units.
 	count := N
@@ -365,6 +329,62 @@ func Sample(ctx context.Context, m *Model, set SampleSettings, progress func(Sam
 	}
 	res.Fields = out
 	return res, nil
+}
+
+// refine generates φ_{from−1} … φ_{to−1} from the standardized fields
+// coarse (φ_from of every field): for j = from … to one MALA chain per field
+// on Ē_j(·, φ_j) (Sample's sampler, with the random streams of scale j),
+// then φ_{j−1} = γ_j(Gᵀφ_j + Ḡᵀφ̄_j). It returns the standardized φ_{to−1}
+// and the sampler summary of each scale; report receives each scale's
+// progress, with Fraction that of the scale.
+func (m *Model) refine(ctx context.Context, coarse [][]float64, from, to int, set SampleSettings, workers int, report func(j int, p SampleProgress)) ([][]float64, []ScaleSampling, error) {
+	N, L := len(coarse), m.L
+	b := m.Basis()
+	rngs := make([]*rand.Rand, N)
+	var scales []ScaleSampling
+	for j := from; j >= to; j-- {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		n := L >> j
+		details := make([][]float64, N)
+		for i := range details {
+			details[i] = make([]float64, 3*n*n)
+			rngs[i] = mcmc.StreamRand(set.Seed, uint64(i), uint64(1000+j))
+		}
+		snapWS := wavelet.NewWorkspace(2 * n)
+		sc, err := runChains(ctx, m.Conditionals[j-1], coarse, details, 1, m.Diagnostics[j].DetailStd, set, rngs, workers, j,
+			func(p SampleProgress) {
+				if set.Snapshots && p.Snapshot != nil {
+					fine := make([]float64, 4*n*n)
+					b.Synthesize(fine, coarse[0], p.Snapshot, 2*n, snapWS)
+					for q := range fine {
+						fine[q] *= m.Gamma[j-1]
+					}
+					p.Snapshot, p.SnapshotSide = fine, 2*n
+				}
+				report(j, p)
+			})
+		if err != nil {
+			return nil, nil, err
+		}
+		scales = append(scales, sc)
+		fine := make([][]float64, N)
+		wss := make([]*wavelet.Workspace, workers)
+		parallel.For(N, workers, func(wk, i int) {
+			if wss[wk] == nil {
+				wss[wk] = wavelet.NewWorkspace(2 * n)
+			}
+			f := make([]float64, 4*n*n)
+			b.Synthesize(f, coarse[i], details[i], 2*n, wss[wk])
+			for q := range f {
+				f[q] *= m.Gamma[j-1]
+			}
+			fine[i] = f
+		})
+		coarse = fine
+	}
+	return coarse, scales, nil
 }
 
 // runChains runs one MALA chain per field on model e (conditioned on
