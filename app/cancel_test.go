@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -78,6 +79,29 @@ func TestGenerateTabAndCancel(t *testing.T) {
 	}
 	if !strings.Contains(g.table.Text, "Convergence check") || !strings.Contains(g.table.Text, "spectrum max relative difference") {
 		t.Errorf("convergence table %q", g.table.Text)
+	}
+	t.Log(g.table.Text)
+
+	// The scale diagnosis from the data's own coarse fields: rows φ_1 …
+	// φ_J and the coarsest, and the Cascade figure.
+	ui(func() {
+		g.n.SetText("32")
+		g.steps.SetText("60")
+		g.adapt.SetText("30")
+		g.sweeps.SetText("10")
+		g.diagnoseScales()
+	})
+	if err := a.jobs.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(g.table.Text, "Scale diagnosis") || !strings.Contains(g.table.Text, "coarsest") || g.cascade.Figure() == nil ||
+		g.diagnose.Disabled() || g.run.Disabled() {
+		t.Errorf("scale diagnosis: table %q, figure %v", g.table.Text, g.cascade.Figure())
+	}
+	for j := 1; j <= a.state.Model.Levels; j++ {
+		if !strings.Contains(g.table.Text, fmt.Sprintf("φ_%d ", j)) {
+			t.Errorf("scale diagnosis: no row φ_%d in\n%s", j, g.table.Text)
+		}
 	}
 	t.Log(g.table.Text)
 	table = g.table.Text

@@ -38,9 +38,10 @@ func (t *generateTab) checkConvergence() {
 	long.Seed++
 	t.run.Disable()
 	t.check.Disable()
+	t.diagnose.Disable()
 	t.cancel.Enable()
 	t.a.jobs.Start("generate", "Convergence check", func(ctx context.Context, report func(Progress)) (func(), error) {
-		defer fyne.Do(func() { t.run.Enable(); t.check.Enable(); t.cancel.Disable() })
+		defer fyne.Do(func() { t.run.Enable(); t.check.Enable(); t.diagnose.Enable(); t.cancel.Disable() })
 		var runs [2]*wcrg.SampleResult
 		for r, s := range []wcrg.SampleSettings{set, long} {
 			res, err := wcrg.Sample(ctx, m, s, func(p wcrg.SampleProgress) {

@@ -26,7 +26,7 @@ func (a *App) currentFigures() []*plots.Figure {
 	case a.estimate.content:
 		views = []*widgets.PlotView{a.estimate.curves, a.estimate.acceptance, a.estimate.potentials}
 	case a.generate.content:
-		views = []*widgets.PlotView{a.generate.spectrum, a.generate.hist, a.generate.scaleStd, a.generate.peaks, a.generate.minkowski[0], a.generate.minkowski[1]}
+		views = []*widgets.PlotView{a.generate.spectrum, a.generate.hist, a.generate.scaleStd, a.generate.peaks, a.generate.minkowski[0], a.generate.minkowski[1], a.generate.cascade}
 	case a.ham.content:
 		views = []*widgets.PlotView{a.ham.kernel, a.ham.profile, a.ham.v0, a.ham.potentials}
 	case a.csd.content:

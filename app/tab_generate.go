@@ -32,13 +32,15 @@ type generateTab struct {
 	zero, symmetric *widget.Check
 	run, cancel     *widget.Button
 	check           *widget.Button // convergence check
+	diagnose        *widget.Button // scale diagnosis
+	cascade         *widgets.PlotView
 	status          *widget.Label
 	live            *widgets.FieldView
 	spectrum, hist  *widgets.PlotView
 	scaleStd        *widgets.PlotView
 	peaks           *widgets.PlotView    // peak counts by height
 	minkowski       [2]*widgets.PlotView // Minkowski functionals V1, V2
-	figTabs         *container.AppTabs   // pixel values, per-scale std, peaks, Minkowski
+	figTabs         *container.AppTabs   // pixel values, per-scale std, peaks, Minkowski, cascade
 	table           *widget.Label
 	content         fyne.CanvasObject
 	generated       *Dataset
@@ -68,6 +70,7 @@ func newGenerateTab(a *App) *generateTab {
 	t.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { a.jobs.Cancel("generate") })
 	t.cancel.Disable()
 	t.check = widget.NewButton(fmt.Sprintf("Check convergence (×%d steps and sweeps)", convergenceFactor), t.checkConvergence)
+	t.diagnose = widget.NewButton("Diagnose scales (start from the data's φ_k)", t.diagnoseScales)
 	t.useAsDataButton = widget.NewButton("Show generated fields in the Data tab", func() {
 		if t.generated != nil {
 			a.state.SetData(t.generated)
@@ -84,12 +87,13 @@ func newGenerateTab(a *App) *generateTab {
 	t.scaleStd = widgets.NewPlotView(a.exportFigure)
 	t.peaks = widgets.NewPlotView(a.exportFigure)
 	t.minkowski = [2]*widgets.PlotView{widgets.NewPlotView(a.exportFigure), widgets.NewPlotView(a.exportFigure)}
-	left := container.NewBorder(nil, container.NewVBox(container.NewHBox(t.run, t.cancel), t.check, t.status, t.useAsDataButton), nil, nil,
+	t.cascade = widgets.NewPlotView(a.exportFigure)
+	left := container.NewBorder(nil, container.NewVBox(container.NewHBox(t.run, t.cancel), t.check, t.diagnose, t.status, t.useAsDataButton), nil, nil,
 		container.NewVBox(form, t.zero, t.symmetric, widgets.Heading("Sample 1, current scale"), container.NewGridWrap(fyne.NewSize(300, 300), t.live)))
 	t.figTabs = container.NewAppTabs(
 		container.NewTabItem("Pixel values", t.hist), container.NewTabItem("Per-scale std", t.scaleStd),
 		container.NewTabItem("Peaks", t.peaks), container.NewTabItem("Minkowski V1", t.minkowski[0]),
-		container.NewTabItem("Minkowski V2", t.minkowski[1]))
+		container.NewTabItem("Minkowski V2", t.minkowski[1]), container.NewTabItem("Cascade", t.cascade))
 	right := container.NewVSplit(
 		container.NewHSplit(t.spectrum, t.figTabs),
 		container.NewBorder(widgets.Heading("Generated (B) vs data (A)"), nil, nil, nil, container.NewScroll(t.table)))
@@ -105,6 +109,9 @@ func newGenerateTab(a *App) *generateTab {
 		remembered{"seed", t.seed}, remembered{"zeroStart", t.zero}, remembered{"symmetric", t.symmetric})
 	return t
 }
+
+// cascadeTabIndex is the index of the Cascade figure in figTabs.
+const cascadeTabIndex = 5
 
 // sampleSettings reads and validates the form.
 func (t *generateTab) sampleSettings() (wcrg.SampleSettings, error) {

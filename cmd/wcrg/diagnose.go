@@ -135,7 +135,7 @@ With --out, writes diagnose.json and the figure diagnose_cascade (PNG, SVG, PDF,
 				"L":    d.L, "levels": d.Levels, "seed": *seed, "steps": *steps, "sweeps": *sweeps, "rows": rows,
 			}
 			if *out != "" {
-				files, err := saveFigures(*out, []namedFigure{{"diagnose_cascade", diagnoseFigure(d)}})
+				files, err := saveFigures(*out, []namedFigure{{"diagnose_cascade", plots.CascadeFigure(d)}})
 				if err != nil {
 					return err
 				}
@@ -160,34 +160,4 @@ func dashNaN(v float64) string {
 		return "–"
 	}
 	return fmtFloat(v)
-}
-
-// diagnoseFigure plots the cascade errors against the level generation
-// started from.
-func diagnoseFigure(d *wcrg.Diagnosis) *plots.Figure {
-	var spec, hist, worst, first plots.Series
-	spec.Name, hist.Name, worst.Name = "φ_0: spectrum max rel. error", "φ_0: histogram L1", "φ_0: worst per-scale std error"
-	first.Name = "φ(k−1) alone: spectrum max rel. error"
-	top := 0.0
-	for _, r := range d.Rows {
-		top = math.Max(top, math.Max(r.Spectrum, math.Max(r.HistL1, r.WorstScaleStd)))
-		if !math.IsNaN(r.FirstSpectrum) {
-			top = math.Max(top, r.FirstSpectrum)
-		}
-		x := float64(r.From)
-		spec.X, spec.Y = append(spec.X, x), append(spec.Y, r.Spectrum)
-		hist.X, hist.Y = append(hist.X, x), append(hist.Y, r.HistL1)
-		worst.X, worst.Y = append(worst.X, x), append(worst.Y, r.WorstScaleStd)
-		if !math.IsNaN(r.FirstSpectrum) {
-			first.X, first.Y = append(first.X, x), append(first.Y, r.FirstSpectrum)
-		}
-	}
-	spec.Markers, hist.Markers, worst.Markers = true, true, true
-	first.NoLine = true
-	return plots.LineFigure(plots.Axes{
-		Title: fmt.Sprintf("Generation from the data's own φ_k (k = %d: from the coarsest model)", d.Levels+1),
-		X:     "k (the coarse field φ_k is the data's)", Y: "error against the data",
-		XMin: 0.5, XMax: float64(d.Levels) + 1.5,
-		YMin: 0, YMax: 1.6 * top, // room for the legend above the curves
-	}, spec, hist, worst, first)
 }
