@@ -71,12 +71,18 @@ func (t *generateTab) diagnoseScales() {
 func formatDiagnosis(d *wcrg.Diagnosis, dataName string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Scale diagnosis: generated from the data's own φ_k, against the data (%s, %d fields of %d×%d)\n\n", dataName, d.N, d.L, d.L)
-	fmt.Fprintf(&b, "%-9s %7s %9s %9s %-18s | %9s %9s %9s %s\n", "from", "φ_k−1", "spectrum", "hist L1", "φ̄_k std ratios", "φ_0 spec.", "hist L1", "worst std", "at")
+	fmt.Fprintf(&b, "%-9s %7s %9s %9s %7s %-18s | %9s %9s %7s %9s %s\n", "from", "φ_k−1", "spectrum", "hist L1", "kurt σ", "φ̄_k std ratios", "φ_0 spec.", "hist L1", "kurt σ", "worst std", "at")
 	num := func(v float64) string {
 		if math.IsNaN(v) {
 			return "–"
 		}
 		return fmt.Sprintf("%.4f", v)
+	}
+	sigmas := func(z float64) string {
+		if math.IsNaN(z) {
+			return "–"
+		}
+		return fmt.Sprintf("%+.1f", z)
 	}
 	for _, r := range d.Rows {
 		from, side := fmt.Sprintf("φ_%d", r.From), fmt.Sprintf("%d×%d", r.Side, r.Side)
@@ -88,11 +94,12 @@ func formatDiagnosis(d *wcrg.Diagnosis, dataName string) string {
 		if r.WorstPlane > 0 {
 			at = fmt.Sprintf("φ̄_%d,%d", r.WorstScaleLevel, r.WorstPlane)
 		}
-		fmt.Fprintf(&b, "%-9s %7s %9s %9s %-17s | %9.4f %9.4f %8.1f%% %s\n", from, side, num(r.FirstSpectrum), num(r.FirstHistL1), ratios,
-			r.Spectrum, r.HistL1, 100*r.WorstScaleStd, at)
+		fmt.Fprintf(&b, "%-9s %7s %9s %9s %7s %-17s | %9.4f %9.4f %7s %8.1f%% %s\n", from, side, num(r.FirstSpectrum), num(r.FirstHistL1), sigmas(r.FirstKurtosis), ratios,
+			r.Spectrum, r.HistL1, sigmas(r.Kurtosis), 100*r.WorstScaleStd, at)
 	}
 	b.WriteString("\nLeft: the first generated level φ_k−1 alone against the data's (spectrum and histogram from 8×8 up)\n" +
 		"and the std of the generated wavelet channels over the data's. Right: the finest field φ_0.\n" +
+		"kurt σ: pixel kurtosis, generated − data, in standard errors.\n" +
 		"Row φ_1 is close to the sampling noise; a jump at row k points at the conditional Ē_k.\n" +
 		"On the model's own training fields the figures understate the error: use held-out data.\n")
 	return b.String()

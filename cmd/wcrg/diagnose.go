@@ -20,9 +20,11 @@ type diagnoseRow struct {
 	Side           int          `json:"side"`       // side of φ_{k−1}
 	FirstSpectrum  jsonFloat    `json:"first_spectrum_max_rel_err"`
 	FirstHistL1    jsonFloat    `json:"first_histogram_l1"`
+	FirstKurtosis  jsonFloat    `json:"first_kurtosis_sigmas"`
 	DetailStdRatio [3]jsonFloat `json:"detail_std_ratio"`
 	Spectrum       jsonFloat    `json:"spectrum_max_rel_err"`
 	HistL1         jsonFloat    `json:"histogram_l1"`
+	Kurtosis       jsonFloat    `json:"kurtosis_sigmas"`
 	WorstScaleStd  jsonFloat    `json:"worst_scale_std"`
 	WorstPlane     string       `json:"worst_plane"`
 }
@@ -114,7 +116,7 @@ With --out, writes diagnose.json and the figure diagnose_cascade (PNG, SVG, PDF,
 				return err
 			}
 			t := &table{title: fmt.Sprintf("Generation from the data's own φ_k (%d fields of %d×%d; statistics as 'wcrg compare', %s)", d.N, d.L, d.L, d.Wavelet),
-				header: []string{"from", "φ_{k−1}", "spectrum", "hist L1", "φ̄_k std ratio (1, 2, 3)", "→ φ_0 spectrum", "hist L1", "worst scale std", "at"}}
+				header: []string{"from", "φ_{k−1}", "spectrum", "hist L1", "kurt. σ", "φ̄_k std ratio (1, 2, 3)", "→ φ_0 spectrum", "hist L1", "kurt. σ", "worst scale std", "at"}}
 			var rows []diagnoseRow
 			for _, r := range d.Rows {
 				from, side := fmt.Sprintf("φ_%d", r.From), fmt.Sprintf("%d×%d", r.Side, r.Side)
@@ -123,11 +125,11 @@ With --out, writes diagnose.json and the figure diagnose_cascade (PNG, SVG, PDF,
 					from, side, ratios = "coarsest", "–", "–"
 				}
 				plane := planeName(r.WorstScaleLevel, r.WorstPlane)
-				rows = append(rows, diagnoseRow{From: r.From, Side: r.Side, FirstSpectrum: jsonFloat(r.FirstSpectrum), FirstHistL1: jsonFloat(r.FirstHistL1),
+				rows = append(rows, diagnoseRow{From: r.From, Side: r.Side, FirstSpectrum: jsonFloat(r.FirstSpectrum), FirstHistL1: jsonFloat(r.FirstHistL1), FirstKurtosis: jsonFloat(r.FirstKurtosis), Kurtosis: jsonFloat(r.Kurtosis),
 					DetailStdRatio: [3]jsonFloat{jsonFloat(r.DetailStdRatio[0]), jsonFloat(r.DetailStdRatio[1]), jsonFloat(r.DetailStdRatio[2])},
 					Spectrum:       jsonFloat(r.Spectrum), HistL1: jsonFloat(r.HistL1), WorstScaleStd: jsonFloat(r.WorstScaleStd), WorstPlane: plane})
-				t.add(from, side, dashNaN(r.FirstSpectrum), dashNaN(r.FirstHistL1), ratios, r.Spectrum, r.HistL1,
-					fmt.Sprintf("%.1f %%", 100*r.WorstScaleStd), plane)
+				t.add(from, side, dashNaN(r.FirstSpectrum), dashNaN(r.FirstHistL1), signedSigmas(r.FirstKurtosis), ratios, r.Spectrum, r.HistL1,
+					signedSigmas(r.Kurtosis), fmt.Sprintf("%.1f %%", 100*r.WorstScaleStd), plane)
 			}
 			result := map[string]any{
 				"model": *modelPath, "model_sha256": fileSHA256(*modelPath),
@@ -148,10 +150,18 @@ With --out, writes diagnose.json and the figure diagnose_cascade (PNG, SVG, PDF,
 				}
 				e.logf("wrote %s", filepath.Join(*out, "diagnose.json"))
 			}
-			return e.emit(result, []*table{t}, "(row 1 is close to the sampling noise; a jump at row k points at the conditional Ē_k)")
+			return e.emit(result, []*table{t}, "(row 1 is close to the sampling noise; a jump at row k points at the conditional Ē_k; kurt. σ: pixel kurtosis, generated − data, in standard errors)")
 		}
 	}
 	return c
+}
+
+// signedSigmas formats a difference in standard errors, "–" when NaN.
+func signedSigmas(z float64) string {
+	if math.IsNaN(z) {
+		return "–"
+	}
+	return fmt.Sprintf("%+.1f", z)
 }
 
 // dashNaN formats v, or "–" when it is NaN (not measured).

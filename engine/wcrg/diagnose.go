@@ -24,12 +24,30 @@ type CascadeCheck struct {
 	// spectrum has no radial bin with enough modes. DetailStdRatio is the
 	// standard deviation of the generated φ̄_k over the data's, by channel
 	// (1 horizontal, 2 vertical, 3 diagonal).
-	Side                        int
-	FirstSpectrum, FirstHistL1  float64
-	DetailStdRatio              [3]float64
+	Side                       int
+	FirstSpectrum, FirstHistL1 float64
+	DetailStdRatio             [3]float64
+	// FirstKurtosis is the generated minus the data's pixel kurtosis of
+	// φ_{k−1}, in combined jackknife standard errors (NaN when Side < 8).
+	FirstKurtosis               float64
 	Spectrum, HistL1            float64 // of the generated φ_0 against the data (as Compare)
+	Kurtosis                    float64 // φ_0's pixel kurtosis difference in standard errors
 	WorstScaleStd               float64 // max |std ratio − 1| over Compare's per-scale planes
 	WorstScaleLevel, WorstPlane int     // where WorstScaleStd is (plane 0: φ_j, 1–3: channels)
+}
+
+// kurtosisSigmas returns the pixel-kurtosis difference of a comparison
+// in combined standard errors.
+func kurtosisSigmas(c *Comparison) float64 {
+	for _, s := range c.Scalars {
+		if s.Name == "kurtosis" {
+			d, e := s.Diff()
+			if e > 0 {
+				return d / e
+			}
+		}
+	}
+	return math.NaN()
 }
 
 // Diagnosis locates where coarse-to-fine generation loses accuracy
@@ -124,7 +142,7 @@ func Diagnose(ctx context.Context, m *Model, fields lattice.Stack, set SampleSet
 		if err != nil {
 			return err
 		}
-		row.Spectrum, row.HistL1 = c.SpectrumMaxRelErr, c.HistL1
+		row.Spectrum, row.HistL1, row.Kurtosis = c.SpectrumMaxRelErr, c.HistL1, kurtosisSigmas(c)
 		for _, sc := range c.Scales {
 			if r := math.Abs(sc.StdB/sc.StdA - 1); r > row.WorstScaleStd {
 				row.WorstScaleStd, row.WorstScaleLevel, row.WorstPlane = r, sc.Level, sc.Channel
@@ -188,7 +206,7 @@ func Diagnose(ctx context.Context, m *Model, fields lattice.Stack, set SampleSet
 	if err != nil {
 		return nil, err
 	}
-	row := CascadeCheck{From: J + 1, Side: L >> J, FirstSpectrum: math.NaN(), FirstHistL1: math.NaN()}
+	row := CascadeCheck{From: J + 1, Side: L >> J, FirstSpectrum: math.NaN(), FirstHistL1: math.NaN(), FirstKurtosis: math.NaN()}
 	for c := range row.DetailStdRatio {
 		row.DetailStdRatio[c] = math.NaN()
 	}
@@ -237,7 +255,7 @@ func firstLevelCheck(row *CascadeCheck, m *Model, first [][]float64, k int, coar
 		}
 		row.DetailStdRatio[c] = math.Sqrt(sg / sd)
 	}
-	row.FirstSpectrum, row.FirstHistL1 = math.NaN(), math.NaN()
+	row.FirstSpectrum, row.FirstHistL1, row.FirstKurtosis = math.NaN(), math.NaN(), math.NaN()
 	if side < 8 {
 		return nil
 	}
@@ -254,7 +272,7 @@ func firstLevelCheck(row *CascadeCheck, m *Model, first [][]float64, k int, coar
 	if err != nil {
 		return err
 	}
-	row.FirstSpectrum, row.FirstHistL1 = c.SpectrumMaxRelErr, c.HistL1
+	row.FirstSpectrum, row.FirstHistL1, row.FirstKurtosis = c.SpectrumMaxRelErr, c.HistL1, kurtosisSigmas(c)
 	return nil
 }
 
