@@ -25,6 +25,21 @@ func cancelSoon(t *testing.T, a *App, slot string) error {
 	return a.jobs.Wait()
 }
 
+// generateSmallPhi4 makes 64 φ⁴ fields of 16×16 with the app's
+// Generate-data form and waits for them.
+func generateSmallPhi4(t *testing.T, a *App) {
+	t.Helper()
+	f := newGenDataForm()
+	ui(func() {
+		f.L.SetSelected("16")
+		f.n.SetText("64")
+		a.GenerateData(f)
+	})
+	if err := a.jobs.Wait(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // ui runs f on the UI goroutine, as the app's own callbacks run.
 func ui(f func()) { fyne.DoAndWait(f) }
 
@@ -35,15 +50,7 @@ func ui(f func()) { fyne.DoAndWait(f) }
 // they were.
 func TestGenerateTabAndCancel(t *testing.T) {
 	a := newTestApp(t)
-	f := newGenDataForm()
-	ui(func() {
-		f.L.SetSelected("16")
-		f.n.SetText("64")
-		a.GenerateData(f)
-	})
-	if err := a.jobs.Wait(); err != nil {
-		t.Fatal(err)
-	}
+	generateSmallPhi4(t, a)
 	ui(a.estimate.start)
 	if err := a.jobs.Wait(); err != nil {
 		t.Fatal(err)
@@ -155,5 +162,45 @@ func TestGenerateTabAndCancel(t *testing.T) {
 	}
 	if c.plot.Figure() != fig || c.table.Text != text {
 		t.Error("a cancelled study changed the figure or the table")
+	}
+}
+
+// TestEstimatePairPotentials: the Estimate tab's ML-from level and pair
+// potential fields reach the fit (pair potentials on the ML scales whose
+// finer field is at least 8×8, named in the diagnostics); pair potentials
+// without maximum likelihood are refused with a message; the Hamiltonian
+// tab refuses such a model with the engine's reason.
+func TestEstimatePairPotentials(t *testing.T) {
+	a := newTestApp(t)
+	generateSmallPhi4(t, a)
+	e := a.estimate
+	ui(func() {
+		e.estimator.SetSelected(wcrg.EstimatorSM)
+		e.pairNodes.SetText("6")
+	})
+	if _, err := e.settings(); err == nil || !strings.Contains(err.Error(), "maximum likelihood") {
+		t.Errorf("pair potentials with score matching alone: %v", err)
+	}
+	ui(func() {
+		e.mlFrom.SetText("1")
+		e.mlIter.SetText("40")
+		e.start()
+	})
+	if err := a.jobs.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	m := a.state.Model
+	if m == nil || m.Settings.PairNodes != 6 || m.Settings.MLFromLevel != 1 {
+		t.Fatalf("model settings %+v", m)
+	}
+	if lv := m.PairLevels(); len(lv) != 2 || lv[0] != 1 || lv[1] != 2 {
+		t.Errorf("pair potentials at levels %v, want [1 2] (finer fields 16×16 and 8×8)", lv)
+	}
+	if !strings.Contains(e.diag.Text, "pair potentials") || !strings.Contains(e.diag.Text, "ML from level 1") {
+		t.Errorf("diagnostics: %q", e.diag.Text)
+	}
+	ui(a.ham.start)
+	if err := a.jobs.Wait(); err == nil || !strings.Contains(err.Error(), "pair potentials") {
+		t.Errorf("H₀ of a model with pair potentials: %v", err)
 	}
 }

@@ -30,6 +30,7 @@ type estimateTab struct {
 	levels, window, nodes           *widget.Entry
 	qlo, qhi                        *widget.Entry
 	mlIter, mlBatch, mlSteps, mlEta *widget.Entry
+	mlFrom, pairNodes               *widget.Entry
 	seed                            *widget.Entry
 	run, cancel                     *widget.Button
 	status                          *widget.Label
@@ -56,6 +57,8 @@ func newEstimateTab(a *App) *estimateTab {
 	t.mlBatch = intEntry(256, 1, 1000000)
 	t.mlSteps = intEntry(10, 1, 10000)
 	t.mlEta = floatEntry(0.5, 0.01, 2)
+	t.mlFrom = intEntry(0, 0, 16)
+	t.pairNodes = intEntry(0, 0, 64)
 	t.seed = intEntry(1, 0, 1<<31-1)
 	t.estimator.SetSelected(d.Estimator)
 
@@ -73,6 +76,8 @@ func newEstimateTab(a *App) *estimateTab {
 		widget.NewFormItem("ML batch", t.mlBatch),
 		widget.NewFormItem("ML MALA steps / iteration", t.mlSteps),
 		widget.NewFormItem("ML Newton step η", t.mlEta),
+		widget.NewFormItem("sm: ML from level (0 = none)", t.mlFrom),
+		widget.NewFormItem("Pair potential nodes (ML scales, 0 = none)", t.pairNodes),
 		widget.NewFormItem("Seed", t.seed),
 	)
 	t.run = widget.NewButtonWithIcon("Fit", theme.MediaPlayIcon(), t.start)
@@ -102,7 +107,8 @@ func newEstimateTab(a *App) *estimateTab {
 	a.remember("estimate", remembered{"estimator", t.estimator}, remembered{"wavelet", t.wave}, remembered{"gamma", t.gamma},
 		remembered{"basis", t.basis}, remembered{"levels", t.levels}, remembered{"window", t.window}, remembered{"nodes", t.nodes},
 		remembered{"qlo", t.qlo}, remembered{"qhi", t.qhi}, remembered{"mlIterations", t.mlIter}, remembered{"mlBatch", t.mlBatch},
-		remembered{"mlSteps", t.mlSteps}, remembered{"mlEta", t.mlEta}, remembered{"seed", t.seed})
+		remembered{"mlSteps", t.mlSteps}, remembered{"mlEta", t.mlEta}, remembered{"mlFrom", t.mlFrom}, remembered{"pairNodes", t.pairNodes},
+		remembered{"seed", t.seed})
 	return t
 }
 
@@ -139,6 +145,14 @@ func (t *estimateTab) settings() (wcrg.Settings, error) {
 	read("ML batch", t.mlBatch, &s.ML.Batch)
 	read("ML steps", t.mlSteps, &s.ML.Steps)
 	readF("ML η", t.mlEta, &s.ML.Eta)
+	read("ML from level", t.mlFrom, &s.MLFromLevel)
+	read("pair potential nodes", t.pairNodes, &s.PairNodes)
+	if err == nil && s.PairNodes > 0 && s.Estimator == wcrg.EstimatorSM && s.MLFromLevel == 0 {
+		err = fmt.Errorf("pair potential nodes: pair potentials are fitted by maximum likelihood; choose the estimator sm+ml or ml, or an ML-from level")
+	}
+	if err == nil && s.PairNodes == 1 {
+		err = fmt.Errorf("pair potential nodes: want 0 (none) or 2 … 64")
+	}
 	var seed int
 	read("seed", t.seed, &seed)
 	s.Seed = uint64(seed)
@@ -323,8 +337,15 @@ func (t *estimateTab) modelChanged() {
 // formatDiagnostics is the per-scale table of a model.
 func formatDiagnostics(m *wcrg.Model) string {
 	var b strings.Builder
+	est := m.Settings.Estimator
+	if m.Settings.MLFromLevel > 0 && est == wcrg.EstimatorSM {
+		est = fmt.Sprintf("sm, ML from level %d", m.Settings.MLFromLevel)
+	}
 	fmt.Fprintf(&b, "%s, %s, γ rule %s, window %d, basis %s (%d nodes); %d parameters\n",
-		m.Settings.Estimator, m.Settings.Wavelet, m.Settings.GammaRule, m.Settings.Window, m.Settings.Basis, m.Settings.Nodes, m.NumParams())
+		est, m.Settings.Wavelet, m.Settings.GammaRule, m.Settings.Window, m.Settings.Basis, m.Settings.Nodes, m.NumParams())
+	if lv := m.PairLevels(); len(lv) > 0 {
+		fmt.Fprintf(&b, "pair potentials (%d×%d nodes) at levels %v\n", m.Settings.PairNodes, m.Settings.PairNodes, lv)
+	}
 	fmt.Fprintf(&b, "%5s %6s %7s %10s %9s %9s %6s %8s %8s\n", "scale", "side", "params", "loss", "κ norm", "κ raw", "ML it", "χ²/m", "seconds")
 	for _, d := range m.Diagnostics {
 		name, loss := fmt.Sprint(d.Level), d.ScoreLoss

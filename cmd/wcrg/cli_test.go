@@ -226,6 +226,9 @@ func TestCLIPipeline(t *testing.T) {
 		cliExists(t, filepath.Join(dgDir, "diagnose_cascade."+ext))
 	}
 	cliExists(t, filepath.Join(dgDir, "diagnose.json"))
+	if code, _, errs := cliRun(context.Background(), "fit", "--data", data, "--pair-nodes", "8", "--out", filepath.Join(dir, "p.json")); code == 0 || !strings.Contains(errs, "maximum likelihood") {
+		t.Errorf("fit --pair-nodes with score matching alone: exit %d, stderr:\n%s", code, errs)
+	}
 	if code, _, errs := cliRun(context.Background(), "diagnose", "--model", modelPath); code == 0 || !strings.Contains(errs, "--data is required") {
 		t.Errorf("diagnose without --data: exit %d, stderr:\n%s", code, errs)
 	}

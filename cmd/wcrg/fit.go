@@ -79,7 +79,13 @@ conditional energy Ē_j from coarse to fine with the chosen estimator:
   sm     closed-form score matching with quadratic B-splines (fast; the default)
   ml     maximum likelihood with persistent MALA chains and hats
   sm+ml  score matching, projected onto hats, refined by maximum likelihood
-The --ml-* flags only matter for ml and sm+ml. Progress per scale goes to stderr;
+The --ml-* flags only matter for ml and sm+ml. --pair-nodes K adds to every scale
+fitted by maximum likelihood (and whose finer field is at least 8×8) a nearest-
+neighbour pair potential w(s, d) on K×K hats over the bond means s and differences
+d of that field: it matches the joint histogram of neighbouring values (the shape
+of domain walls), which the quadratic + scalar-potential ansatz cannot; for φ⁴ near
+β_c use it with --ml-from-level 1 --pair-nodes 12. Generation is 2–3× slower, and
+'wcrg hamiltonian' does not take such models yet. Progress per scale goes to stderr;
 the model (settings, γ_j, every scale's parameters and diagnostics, and the
 data's provenance: file, sha256, count, and β when a 'wcrg generate' sidecar
 lies beside the data) is written atomically to --out.`,
@@ -98,6 +104,7 @@ lies beside the data) is written atomically to --out.`,
 		qlo := fs.Float64("quantile-lo", d.QuantileLo, "basis range: lower quantile of the data")
 		qhi := fs.Float64("quantile-hi", d.QuantileHi, "basis range: upper quantile of the data")
 		estimator := fs.String("estimator", d.Estimator, "estimator: sm, ml or sm+ml")
+		pairNodes := fs.Int("pair-nodes", 0, "give every scale fitted by maximum likelihood whose finer field is at least 8×8 a nearest-neighbour pair potential on K×K nodes (0: none; 12 is a good start)")
 		mlFrom := fs.Int("ml-from-level", 0, "with --estimator sm: refine the scales j ≥ this level (and a coarsest model larger than 1×1) by maximum likelihood (0: none)")
 		ridge := fs.Float64("ridge", 0, "score-matching ridge on the normalized Hessian (0: 1e-7)")
 		mlIter := fs.Int("ml-iterations", 300, "ML: maximum Newton iterations T")
@@ -128,7 +135,7 @@ lies beside the data) is written atomically to --out.`,
 				return usagef("--out %s: the model file must end in .json", *out)
 			}
 			set := wcrg.Settings{Wavelet: *wname, Levels: *levels, GammaRule: *gammaRule, Standardize: *standardize,
-				Window: *window, Basis: *basis, Nodes: *nodes, QuantileLo: *qlo, QuantileHi: *qhi, Estimator: *estimator, MLFromLevel: *mlFrom,
+				Window: *window, Basis: *basis, Nodes: *nodes, QuantileLo: *qlo, QuantileHi: *qhi, Estimator: *estimator, MLFromLevel: *mlFrom, PairNodes: *pairNodes,
 				ScoreRidge: *ridge, Seed: *seed, Workers: *workers}
 			set.ML.Iterations, set.ML.Batch, set.ML.Steps = *mlIter, *mlBatch, *mlSteps
 			set.ML.Eta, set.ML.Ridge, set.ML.HessianDecay = *mlEta, *mlRidge, *mlDecay
@@ -270,6 +277,10 @@ func checkFitFlags(s wcrg.Settings, maxFields int) error {
 		return usagef("--levels %d: want 0 (all) or 1 … log₂ L", s.Levels)
 	case s.MLFromLevel < 0 || s.MLFromLevel > 30:
 		return usagef("--ml-from-level %d: want 0 (none) or 1 … log₂ L", s.MLFromLevel)
+	case s.PairNodes != 0 && (s.PairNodes < 2 || s.PairNodes > 64):
+		return usagef("--pair-nodes %d: want 0 (none) or 2 … 64", s.PairNodes)
+	case s.PairNodes > 0 && s.Estimator == wcrg.EstimatorSM && s.MLFromLevel == 0:
+		return usagef("--pair-nodes: pair potentials are fitted by maximum likelihood; use --estimator sm+ml or ml, or --ml-from-level")
 	case s.GammaRule != wcrg.GammaUnit && s.GammaRule != wcrg.GammaOne:
 		return usagef("--gamma %q: want unit or one", s.GammaRule)
 	case s.Standardize != wcrg.StandardizeScale && s.Standardize != wcrg.StandardizeCenterScale && s.Standardize != wcrg.StandardizeNone:

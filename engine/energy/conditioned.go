@@ -55,6 +55,9 @@ type Conditioned struct {
 	gq       []float64
 	scalarOn bool
 
+	pair                   *pairGrid // nil without a pair potential
+	psLo, psHi, pdLo, pdHi float64   // its support
+
 	// Fourier path for the quadratic part (grids of side ≥ fourierMinSide):
 	// ĝ_e(ω) = Σ_p Â_ep(ω) â_p(ω), with Â_ep(ω) = Σ_o k_{e,p,o} e^{iω·o}.
 	plan     *fft2.Plan
@@ -224,6 +227,11 @@ func (c *Conditioned) SetTheta() {
 	}
 	c.pot = newFastPotential(m.ScalarPotential())
 	c.scalarOn = !c.pot.zero
+	c.pair = nil
+	if m.Pair.Len() > 0 {
+		c.pair = newPairGrid(m.Pair, m.PairCoefficients())
+		c.psLo, c.psHi, c.pdLo, c.pdHi = m.Pair.Support()
+	}
 	if c.plan != nil {
 		c.buildKernels()
 	}
@@ -290,7 +298,35 @@ func (c *Conditioned) inside(fine []float64) bool {
 			return false
 		}
 	}
-	return true
+	return c.pairsInside(fine)
+}
+
+// pairsInside reports whether every bond of fine lies in the pair
+// potential's support (true without one).
+func (c *Conditioned) pairsInside(fine []float64) bool {
+	if c.pair == nil {
+		return true
+	}
+	ok := true
+	ForEachBond(fine, c.m.FineSide(), func(s, d float64, _, _ int) {
+		if !(s >= c.psLo && s <= c.psHi && d >= c.pdLo && d <= c.pdHi) {
+			ok = false
+		}
+	})
+	return ok
+}
+
+// addPairs returns the pair energy of fine and adds its gradient with
+// respect to fine to dst: ∂w/∂f(x) = ½∂_s w + ∂_d w, ∂w/∂f(y) = ½∂_s w − ∂_d w.
+func (c *Conditioned) addPairs(dst, fine []float64) float64 {
+	var e float64
+	ForEachBond(fine, c.m.FineSide(), func(s, d float64, x, y int) {
+		v, ds, dd := c.pair.eval(s, d)
+		e += v
+		dst[x] += 0.5*ds + dd
+		dst[y] += 0.5*ds - dd
+	})
+	return e
 }
 
 // CurvatureBound returns the Gershgorin bound on the largest eigenvalue of
@@ -321,7 +357,7 @@ func (c *Conditioned) InSupport(x []float64) bool {
 			return false
 		}
 	}
-	return true
+	return c.pairsInside(fine)
 }
 
 // wall returns the quartic wall energy of t and its derivative.
@@ -390,7 +426,7 @@ func (c *Conditioned) EnergyGrad(x, grad []float64) (e float64, ok bool) {
 		eq += v * (grad[i] + c.b[i])
 	}
 	e = 0.5 * eq
-	if !c.scalarOn && !c.Wall {
+	if !c.scalarOn && !c.Wall && c.pair == nil {
 		return e, true
 	}
 	// Scalar part: V = Σ v(fine), ∇_x V = γ Ḡ v'(fine) (conditional) or v'(x).
@@ -404,6 +440,9 @@ func (c *Conditioned) EnergyGrad(x, grad []float64) (e float64, ok bool) {
 		}
 		ev += v
 		c.vprime[i] = dv
+	}
+	if c.pair != nil {
+		ev += c.addPairs(c.vprime, fine)
 	}
 	e += ev
 	if c.m.IsConditional() {
@@ -446,11 +485,14 @@ func (c *Conditioned) GradCondition(dst, x []float64) bool {
 	for p := 1; p <= c.nc; p++ {
 		c.applyTaps(dst, 0, p)
 	}
-	if !c.scalarOn {
+	if !c.scalarOn && c.pair == nil {
 		return true
 	}
 	for i, t := range fine {
 		_, c.vprime[i] = c.pot.eval(t)
+	}
+	if c.pair != nil {
+		c.addPairs(c.vprime, fine)
 	}
 	c.m.Wavelet.Analyze(c.coarse, c.detail, c.vprime, 2*c.n, c.ws)
 	g := c.m.Gamma

@@ -141,7 +141,23 @@ func newModels(t *testing.T, sb ScalarBasis) []*Model {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return []*Model{c, p, c2}
+	// The same with a nearest-neighbour pair potential on the fine field
+	// (grid wide enough to hold every bond of the unit-variance test fields).
+	pair := PairBasis{Nodes: 6, SLo: -12, SHi: 12, DLo: -14, DHi: 15}
+	cp, err := NewConditional(8, 3, sb, 1.7, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pp, err := NewPlain(8, 3, sb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []*Model{cp, pp} {
+		if err := m.AddPair(pair); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return []*Model{c, p, c2, cp, pp}
 }
 
 // TestEnergyMatchesPotentials checks E = θ·U between the two independent

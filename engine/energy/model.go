@@ -26,6 +26,10 @@ type Model struct {
 	Gamma   float64       // γ_j of the level (conditional models)
 	Wavelet wavelet.Basis // the level's wavelet (conditional models), nil for plain
 	Theta   []float64     // parameters, len NumParams()
+	// Pair is the basis of the optional nearest-neighbour pair potential on
+	// the field the scalar potential acts on (Nodes == 0: none; see
+	// AddPair). Its coefficients follow the scalar ones in Theta.
+	Pair PairBasis
 
 	lapWeight [4]float64 // diag(ḠᵀḠ) at fine sites with (x₁ mod 2, x₂ mod 2)
 }
@@ -102,10 +106,31 @@ func (m *Model) FineSide() int {
 func (m *Model) NumQuad() int { return len(m.Terms) }
 
 // NumParams returns the number of parameters.
-func (m *Model) NumParams() int { return len(m.Terms) + m.Scalar.Len() }
+func (m *Model) NumParams() int { return len(m.Terms) + m.Scalar.Len() + m.Pair.Len() }
 
 // ScalarCoefficients returns the scalar part of θ (sharing storage).
-func (m *Model) ScalarCoefficients() []float64 { return m.Theta[len(m.Terms):] }
+func (m *Model) ScalarCoefficients() []float64 {
+	q := len(m.Terms)
+	return m.Theta[q : q+m.Scalar.Len()]
+}
+
+// PairCoefficients returns the pair-potential part of θ (sharing
+// storage), empty without a pair potential.
+func (m *Model) PairCoefficients() []float64 { return m.Theta[len(m.Terms)+m.Scalar.Len():] }
+
+// AddPair gives the model the pair potential of basis b, its coefficients
+// appended to θ as zeros. Call it once, before θ is fitted.
+func (m *Model) AddPair(b PairBasis) error {
+	if m.Pair.Nodes != 0 {
+		return fmt.Errorf("energy: the model already has a pair potential")
+	}
+	if err := b.Validate(); err != nil {
+		return err
+	}
+	m.Pair = b
+	m.Theta = append(m.Theta, make([]float64, b.Len())...)
+	return nil
+}
 
 // ScalarPotential returns the model's scalar potential v(t).
 func (m *Model) ScalarPotential() *Potential {
@@ -175,17 +200,22 @@ func (m *Model) Potentials(u, a0, abar, fine []float64) {
 		}
 		u[k] = 0.5 * s
 	}
-	sc := u[len(m.Terms):]
+	q := len(m.Terms)
+	sc := u[q : q+m.Scalar.Len()]
 	clear(sc)
-	if len(sc) == 0 {
-		return
-	}
-	buf := make([]float64, m.Scalar.MaxActive())
-	for _, t := range fine {
-		first, cnt := m.Scalar.Eval(t, 0, buf)
-		for i := 0; i < cnt; i++ {
-			sc[first+i] += buf[i]
+	if len(sc) > 0 {
+		buf := make([]float64, m.Scalar.MaxActive())
+		for _, t := range fine {
+			first, cnt := m.Scalar.Eval(t, 0, buf)
+			for i := 0; i < cnt; i++ {
+				sc[first+i] += buf[i]
+			}
 		}
+	}
+	pc := u[q+m.Scalar.Len():]
+	clear(pc)
+	if len(pc) > 0 {
+		ForEachBond(fine, m.FineSide(), func(s, d float64, _, _ int) { m.Pair.addMoments(pc, s, d) })
 	}
 }
 

@@ -58,6 +58,9 @@ type SiteSweeper struct {
 	pad, pw int
 	xpad    []float64
 	fine    []float64 // φ_{j−1} of the current state
+	// bonds are the pair-potential bonds touching a site's fine pixels
+	// (nil without a pair potential), each once.
+	bonds   []siteBond
 	newFine []float64 // scratch, len(imp)
 
 	Accepted, Proposed int // counts since the last ResetCounts
@@ -107,7 +110,92 @@ func (c *Conditioned) NewSiteSweeper() (*SiteSweeper, error) {
 	}
 	s.fine = make([]float64, s.fs*s.fs)
 	s.newFine = make([]float64, len(s.imp))
+	if c.pair != nil {
+		s.bonds = siteBonds(s.imp, s.fs)
+	}
 	return s, nil
+}
+
+// siteBond is a nearest-neighbour bond (a, a+e) touching the fine pixels
+// of a site: each end is a tap of the site (ta, tb ≥ 0) or another pixel,
+// at fine offsets (o1, o2) from the site's origin like the taps'.
+type siteBond struct {
+	ta, tb         int
+	a1, a2, b1, b2 int
+}
+
+// siteBonds lists every bond with at least one end among the taps: the
+// forward bonds (p, p+e) of every tap p, and the bonds (p−e, p) whose
+// first end is not a tap (those that are were listed as forward bonds).
+func siteBonds(imp []impulseTap, fs int) []siteBond {
+	tapAt := make(map[int]int, len(imp))
+	for k, t := range imp {
+		tapAt[t.f1*fs+t.f2] = k
+	}
+	tap := func(f1, f2 int) int {
+		if k, ok := tapAt[f1*fs+f2]; ok {
+			return k
+		}
+		return -1
+	}
+	var out []siteBond
+	for k, t := range imp {
+		for _, e := range [2][2]int{{1, 0}, {0, 1}} {
+			b1, b2 := (t.f1+e[0])%fs, (t.f2+e[1])%fs
+			out = append(out, siteBond{ta: k, tb: tap(b1, b2), a1: t.f1, a2: t.f2, b1: b1, b2: b2})
+			a1, a2 := (t.f1-e[0]+fs)%fs, (t.f2-e[1]+fs)%fs
+			if tap(a1, a2) < 0 {
+				out = append(out, siteBond{ta: -1, tb: k, a1: a1, a2: a2, b1: t.f1, b2: t.f2})
+			}
+		}
+	}
+	return out
+}
+
+// pairLocal returns the pair energy of the bonds touching site (s1, s2)
+// and its gradient with respect to the site's nc channel values, reading
+// the site's own pixels from s.newFine (moved) or s.fine (current). ok is
+// false if a bond leaves the pair support (windowed rejection, unless
+// Unbounded).
+func (s *SiteSweeper) pairLocal(s1, s2 int, moved bool) (e float64, g [3]float64, ok bool) {
+	c := s.c
+	fs := s.fs
+	bounded := !c.Unbounded
+	val := func(tap, o1, o2 int) float64 {
+		if tap >= 0 && moved {
+			return s.newFine[tap]
+		}
+		f1, f2 := s.stride*s1+o1, s.stride*s2+o2
+		if f1 >= fs {
+			f1 -= fs
+		}
+		if f2 >= fs {
+			f2 -= fs
+		}
+		return s.fine[f1*fs+f2]
+	}
+	for _, b := range s.bonds {
+		fa, fb := val(b.ta, b.a1, b.a2), val(b.tb, b.b1, b.b2)
+		sm, d := (fa+fb)/2, fa-fb
+		if bounded && !(sm >= c.psLo && sm <= c.psHi && d >= c.pdLo && d <= c.pdHi) {
+			return 0, g, false
+		}
+		v, ds, dd := c.pair.eval(sm, d)
+		e += v
+		if b.ta >= 0 {
+			w := &s.imp[b.ta].w
+			for ch := 0; ch < s.nc; ch++ {
+				g[ch] += w[ch] * (0.5*ds + dd)
+			}
+		}
+		if b.tb >= 0 {
+			w := &s.imp[b.tb].w
+			for ch := 0; ch < s.nc; ch++ {
+				g[ch] += w[ch] * (0.5*ds - dd)
+			}
+		}
+	}
+	return e, g, true
 }
 
 func abs(i int) int {
@@ -169,7 +257,7 @@ func (s *SiteSweeper) Sweep(x []float64, delta float64, rng *rand.Rand) error {
 		panic(fmt.Sprintf("energy: field of length %d, want %d", len(x), c.m.Dim()))
 	}
 	copy(s.fine, c.Fine(x))
-	if !c.Unbounded && !s.inside(s.fine) {
+	if !c.Unbounded && (!s.inside(s.fine) || !c.pairsInside(s.fine)) {
 		return fmt.Errorf("energy: site sweep started outside the potential's support")
 	}
 	n, nc := s.n, s.nc
@@ -239,8 +327,17 @@ func (s *SiteSweeper) current(x []float64, s1, s2 int) (gq, g [3]float64, v floa
 		a := c.b[e*nn+site] + (a0 + a1) + (a2 + a3)
 		gq[e], g[e] = a, a
 	}
+	if s.bonds != nil {
+		// The current state lies in the support (Sweep checks it and
+		// keeps it there), so ok is true.
+		pv, pg, _ := s.pairLocal(s1, s2, false)
+		v += pv
+		for e := 0; e < nc; e++ {
+			g[e] += pg[e]
+		}
+	}
 	if !c.scalarOn {
-		return gq, g, 0
+		return gq, g, v
 	}
 	for _, t := range s.imp {
 		u, du := c.pot.eval(s.fine[s.fineIndex(s1, s2, t)])
@@ -284,6 +381,16 @@ func (s *SiteSweeper) trial(s1, s2 int, gq [3]float64, vOld float64, d [3]float6
 			for e := 0; e < nc; e++ {
 				g[e] += t.w[e] * du
 			}
+		}
+	}
+	if s.bonds != nil {
+		pv, pg, ok := s.pairLocal(s1, s2, true)
+		if !ok {
+			return 0, g, false
+		}
+		vNew += pv
+		for e := 0; e < nc; e++ {
+			g[e] += pg[e]
 		}
 	}
 	return dE + vNew - vOld, g, true

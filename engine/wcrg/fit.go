@@ -218,6 +218,11 @@ func fitScale(ctx context.Context, set Settings, s *estimate.Samples, newModel f
 		if err != nil {
 			return nil, diag, err
 		}
+		if set.PairNodes > 0 && m.FineSide() >= PairMinSide {
+			if err := m.AddPair(pairBasisFor(set.PairNodes, s.Fine, m.FineSide())); err != nil {
+				return nil, diag, err
+			}
+		}
 		if set.Estimator == EstimatorSMML {
 			smBasis := finalBasis
 			if smBasis.Kind == energy.BasisHat {
@@ -292,6 +297,31 @@ func rangeFor(b energy.ScalarBasis, set Settings, values []float64) energy.Scala
 	margin := math.Max(b.Spacing(), 0.1*(v[len(v)-1]-v[0]))
 	b.RejectLo = math.Min(lo, v[0]-margin)
 	b.RejectHi = math.Max(hi, v[len(v)-1]+margin)
+	return b
+}
+
+// PairMinSide is the smallest finer field that gets a pair potential
+// (Settings.PairNodes): on smaller grids the bonds wrap onto few sites.
+const PairMinSide = 8
+
+// pairBasisFor returns a pair basis of k×k nodes spanning the bond means
+// and differences of the side×side fields stacked in fine, so that every
+// training bond lies inside the grid.
+func pairBasisFor(k int, fine []float64, side int) energy.PairBasis {
+	b := energy.PairBasis{Nodes: k, SLo: math.Inf(1), SHi: math.Inf(-1), DLo: math.Inf(1), DHi: math.Inf(-1)}
+	nn := side * side
+	for f := 0; f+nn <= len(fine); f += nn {
+		energy.ForEachBond(fine[f:f+nn], side, func(s, d float64, _, _ int) {
+			b.SLo, b.SHi = math.Min(b.SLo, s), math.Max(b.SHi, s)
+			b.DLo, b.DHi = math.Min(b.DLo, d), math.Max(b.DHi, d)
+		})
+	}
+	if !(b.SHi > b.SLo) {
+		b.SLo, b.SHi = b.SLo-0.5, b.SLo+0.5
+	}
+	if !(b.DHi > b.DLo) {
+		b.DLo, b.DHi = b.DLo-0.5, b.DLo+0.5
+	}
 	return b
 }
 

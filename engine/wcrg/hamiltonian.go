@@ -238,6 +238,9 @@ func BuildHamiltonian(m *Model, free []*energy.Model, fields lattice.Stack) (*Ha
 	if len(free) != m.Levels {
 		return nil, fmt.Errorf("wcrg: %d free energies for %d levels", len(free), m.Levels)
 	}
+	if lv := m.PairLevels(); len(lv) > 0 {
+		return nil, fmt.Errorf("wcrg: the conditionals of levels %v have nearest-neighbour pair potentials, which the term-by-term H₀ (kernel K and potentials V_j) does not include yet; fit without pair potentials to reconstruct H₀", lv)
+	}
 	L, J := m.L, m.Levels
 	h := &Hamiltonian{L: L, Levels: J, Mean: m.Mean, Scale: m.Scale}
 	std := m.standardized(fields)

@@ -92,6 +92,21 @@ func (m *Model) Transform() *wavelet.Transform {
 	return t
 }
 
+// PairLevels returns the levels j whose conditional Ē_j has a pair
+// potential (Settings.PairNodes), and 0 for a coarsest energy with one.
+func (m *Model) PairLevels() []int {
+	var lv []int
+	if m.CoarsestEnergy != nil && m.CoarsestEnergy.Pair.Len() > 0 {
+		lv = append(lv, 0)
+	}
+	for j, c := range m.Conditionals {
+		if c.Pair.Len() > 0 {
+			lv = append(lv, j+1)
+		}
+	}
+	return lv
+}
+
 // CoarsestSide returns L_J.
 func (m *Model) CoarsestSide() int { return m.L >> m.Levels }
 
@@ -128,7 +143,18 @@ type fileEnergy struct {
 	Gamma  float64   `json:"gamma,omitempty"`
 	Basis  fileBasis `json:"basis"`
 	Terms  [][4]int  `json:"terms"` // (c, d, s₁, s₂) of each quadratic parameter, in order
-	Theta  []float64 `json:"theta"`
+	// Pair is the pair-potential basis when the scale has one; its
+	// coefficients follow the scalar ones in Theta.
+	Pair  *filePair `json:"pair,omitempty"`
+	Theta []float64 `json:"theta"`
+}
+
+type filePair struct {
+	Nodes int     `json:"nodes"` // per axis
+	SLo   float64 `json:"s_lo"`
+	SHi   float64 `json:"s_hi"`
+	DLo   float64 `json:"d_lo"`
+	DHi   float64 `json:"d_hi"`
 }
 
 type fileModel struct {
@@ -164,6 +190,9 @@ func toFileEnergy(level int, e *energy.Model) fileEnergy {
 	f := fileEnergy{Level: level, Side: e.N, Window: e.Window, Basis: toFileBasis(e.Scalar), Theta: e.Theta}
 	if e.IsConditional() {
 		f.Gamma = e.Gamma
+	}
+	if p := e.Pair; p.Len() > 0 {
+		f.Pair = &filePair{Nodes: p.Nodes, SLo: p.SLo, SHi: p.SHi, DLo: p.DLo, DHi: p.DHi}
 	}
 	for _, t := range e.Terms {
 		f.Terms = append(f.Terms, [4]int{t.C, t.D, t.S[0], t.S[1]})
@@ -305,6 +334,11 @@ func setTheta(e *energy.Model, fe fileEnergy) error {
 	for i, t := range e.Terms {
 		if fe.Terms[i] != [4]int{t.C, t.D, t.S[0], t.S[1]} {
 			return fmt.Errorf("quadratic term %d is %v, the settings give %v", i, fe.Terms[i], t)
+		}
+	}
+	if p := fe.Pair; p != nil {
+		if err := e.AddPair(energy.PairBasis{Nodes: p.Nodes, SLo: p.SLo, SHi: p.SHi, DLo: p.DLo, DHi: p.DHi}); err != nil {
+			return err
 		}
 	}
 	if len(fe.Theta) != e.NumParams() || !allFinite(fe.Theta) {

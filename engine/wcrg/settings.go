@@ -53,6 +53,14 @@ type Settings struct {
 	// broad, while maximum likelihood matches the quadratic moments, and
 	// those scales are small enough for its MCMC to be cheap.
 	MLFromLevel int `json:"ml_from_level,omitempty"`
+	// PairNodes, when > 0, gives every scale fitted by maximum likelihood
+	// whose finer field is at least PairMinSide wide a nearest-neighbour pair
+	// potential w(s, d) on that field (energy.PairBasis): PairNodes ×
+	// PairNodes hats over the data's range of bond means s and differences
+	// d. It lets a conditional match the joint histogram of neighbouring
+	// values, and with it the shape of domain walls, beyond the quadratic +
+	// scalar-potential ansatz. 0 (the default) means none.
+	PairNodes int `json:"pair_nodes,omitempty"`
 
 	ScoreRidge float64             `json:"score_ridge"`
 	ML         estimate.MLSettings `json:"ml"`
@@ -103,6 +111,9 @@ func (s Settings) Validate() error {
 	s = s.withDefaults()
 	if _, err := wavelet.New(s.Wavelet); err != nil {
 		return err
+	}
+	if s.PairNodes != 0 && (s.PairNodes < 2 || s.PairNodes > 64) {
+		return fmt.Errorf("wcrg: pair potential with %d nodes per axis (want 0 for none, or 2 … 64)", s.PairNodes)
 	}
 	if s.MLFromLevel < 0 || s.MLFromLevel > 30 {
 		return fmt.Errorf("wcrg: ML-from level %d (want 0 for none, or 1 … log₂ L)", s.MLFromLevel)
