@@ -178,7 +178,9 @@ func TestEstimatePairPotentials(t *testing.T) {
 		e.estimator.SetSelected(wcrg.EstimatorSM)
 		e.pairNodes.SetText("6")
 	})
-	if _, err := e.settings(); err == nil || !strings.Contains(err.Error(), "maximum likelihood") {
+	var err error
+	ui(func() { _, err = e.settings() })
+	if err == nil || !strings.Contains(err.Error(), "maximum likelihood") {
 		t.Errorf("pair potentials with score matching alone: %v", err)
 	}
 	ui(func() {

@@ -58,7 +58,7 @@ func newEstimateTab(a *App) *estimateTab {
 	t.mlSteps = intEntry(10, 1, 10000)
 	t.mlEta = floatEntry(0.5, 0.01, 2)
 	t.mlFrom = intEntry(0, 0, 16)
-	t.pairNodes = intEntry(0, 0, 64)
+	t.pairNodes = intEntry(0, 0, energy.MaxPairNodes)
 	t.seed = intEntry(1, 0, 1<<31-1)
 	t.estimator.SetSelected(d.Estimator)
 
@@ -151,7 +151,7 @@ func (t *estimateTab) settings() (wcrg.Settings, error) {
 		err = fmt.Errorf("pair potential nodes: pair potentials are fitted by maximum likelihood; choose the estimator sm+ml or ml, or an ML-from level")
 	}
 	if err == nil && s.PairNodes == 1 {
-		err = fmt.Errorf("pair potential nodes: want 0 (none) or 2 … 64")
+		err = fmt.Errorf("pair potential nodes: want 0 (none) or 2 … %d", energy.MaxPairNodes)
 	}
 	var seed int
 	read("seed", t.seed, &seed)
@@ -344,7 +344,7 @@ func formatDiagnostics(m *wcrg.Model) string {
 	fmt.Fprintf(&b, "%s, %s, γ rule %s, window %d, basis %s (%d nodes); %d parameters\n",
 		est, m.Settings.Wavelet, m.Settings.GammaRule, m.Settings.Window, m.Settings.Basis, m.Settings.Nodes, m.NumParams())
 	if lv := m.PairLevels(); len(lv) > 0 {
-		fmt.Fprintf(&b, "pair potentials (%d×%d nodes) at levels %v\n", m.Settings.PairNodes, m.Settings.PairNodes, lv)
+		fmt.Fprintf(&b, "pair potentials (%d×%d nodes) in the conditionals of levels %v\n", m.Settings.PairNodes, m.Settings.PairNodes, lv)
 	}
 	fmt.Fprintf(&b, "%5s %6s %7s %10s %9s %9s %6s %8s %8s\n", "scale", "side", "params", "loss", "κ norm", "κ raw", "ML it", "χ²/m", "seconds")
 	for _, d := range m.Diagnostics {

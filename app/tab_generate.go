@@ -165,10 +165,12 @@ func (t *generateTab) start() {
 	}
 	data := t.a.state.Data
 	t.run.Disable()
+	t.check.Disable()
+	t.diagnose.Disable()
 	t.cancel.Enable()
 	cm, _ := plots.NewColorMap("viridis")
 	t.a.jobs.Start("generate", "Generate fields", func(ctx context.Context, report func(Progress)) (func(), error) {
-		defer fyne.Do(func() { t.run.Enable(); t.cancel.Disable() })
+		defer fyne.Do(func() { t.run.Enable(); t.check.Enable(); t.diagnose.Enable(); t.cancel.Disable() })
 		res, err := wcrg.Sample(ctx, m, set, func(p wcrg.SampleProgress) {
 			report(Progress{Fraction: p.Fraction, Text: fmt.Sprintf("scale %d: %s, acceptance %.2f, δ %.3g", p.Level, samplerPosition(p), p.Acceptance, p.Delta)})
 			if p.Snapshot == nil {

@@ -277,8 +277,8 @@ func checkFitFlags(s wcrg.Settings, maxFields int) error {
 		return usagef("--levels %d: want 0 (all) or 1 … log₂ L", s.Levels)
 	case s.MLFromLevel < 0 || s.MLFromLevel > 30:
 		return usagef("--ml-from-level %d: want 0 (none) or 1 … log₂ L", s.MLFromLevel)
-	case s.PairNodes != 0 && (s.PairNodes < 2 || s.PairNodes > 64):
-		return usagef("--pair-nodes %d: want 0 (none) or 2 … 64", s.PairNodes)
+	case s.PairNodes != 0 && (s.PairNodes < 2 || s.PairNodes > energy.MaxPairNodes):
+		return usagef("--pair-nodes %d: want 0 (none) or 2 … %d", s.PairNodes, energy.MaxPairNodes)
 	case s.PairNodes > 0 && s.Estimator == wcrg.EstimatorSM && s.MLFromLevel == 0:
 		return usagef("--pair-nodes: pair potentials are fitted by maximum likelihood; use --estimator sm+ml or ml, or --ml-from-level")
 	case s.GammaRule != wcrg.GammaUnit && s.GammaRule != wcrg.GammaOne:

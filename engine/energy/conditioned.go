@@ -25,13 +25,15 @@ type tap struct {
 // (e = c, p = d, o = −s) and at (e = d, p = c, o = s).
 type Conditioned struct {
 	// Unbounded turns off windowed rejection: the energy is evaluated for
-	// every field, with the scalar potential flat outside its basis range.
+	// every field, with the scalar potential flat outside its basis range
+	// and the pair potential zero outside its grid.
 	// Samplers leave it off; energy read-outs (H₀ of held-out fields,
 	// regression targets) turn it on.
 	Unbounded bool
 	// Wall replaces windowed rejection by a fixed quartic wall: a value t
 	// beyond the support [lo, hi] adds ((t − hi)/Δ)⁴ (or ((lo − t)/Δ)⁴), Δ the
-	// node spacing (spec §10 row 5, the alternative to rejection). Samplers
+	// node spacing (spec §10 row 5, the alternative to rejection); likewise
+	// the bond means and differences of a pair potential beyond its support. Samplers
 	// use it only to bring a chain whose starting state lies outside the
 	// support back inside; inside the support the energy is unchanged.
 	Wall bool
@@ -285,9 +287,9 @@ func (c *Conditioned) applyTaps(dst []float64, e, p int) {
 	}
 }
 
-// Inside reports whether every value the scalar potential sees lies in the
-// basis support (the windowed-rejection test); for conditional models it
-// uses the reconstruction of the last EnergyGrad or Fine call.
+// inside reports whether every value the scalar potential sees lies in the
+// basis support, and every bond in the pair potential's (the
+// windowed-rejection test).
 func (c *Conditioned) inside(fine []float64) bool {
 	if c.Unbounded || c.Wall {
 		return true
@@ -318,15 +320,38 @@ func (c *Conditioned) pairsInside(fine []float64) bool {
 
 // addPairs returns the pair energy of fine and adds its gradient with
 // respect to fine to dst: ∂w/∂f(x) = ½∂_s w + ∂_d w, ∂w/∂f(y) = ½∂_s w − ∂_d w.
+// With Wall, a bond beyond the pair support adds a quartic wall in s and
+// in d (as the scalar potential's), which brings chains back inside.
 func (c *Conditioned) addPairs(dst, fine []float64) float64 {
 	var e float64
+	hs, hd := c.m.Pair.spacings()
 	ForEachBond(fine, c.m.FineSide(), func(s, d float64, x, y int) {
 		v, ds, dd := c.pair.eval(s, d)
+		if c.Wall {
+			ws, wds := quarticWall(s, c.psLo, c.psHi, hs)
+			wd, wdd := quarticWall(d, c.pdLo, c.pdHi, hd)
+			v, ds, dd = v+ws+wd, ds+wds, dd+wdd
+		}
 		e += v
 		dst[x] += 0.5*ds + dd
 		dst[y] += 0.5*ds - dd
 	})
 	return e
+}
+
+// quarticWall returns ((t − hi)/h)⁴ beyond hi, ((lo − t)/h)⁴ below lo, 0
+// between, and its derivative.
+func quarticWall(t, lo, hi, h float64) (float64, float64) {
+	var d float64
+	switch {
+	case t > hi:
+		d = (t - hi) / h
+	case t < lo:
+		d = (t - lo) / h
+	default:
+		return 0, 0
+	}
+	return d * d * d * d, 4 * d * d * d / h
 }
 
 // CurvatureBound returns the Gershgorin bound on the largest eigenvalue of
@@ -348,7 +373,8 @@ func (c *Conditioned) CurvatureBound() float64 {
 }
 
 // InSupport reports whether every value the scalar potential sees at x lies
-// in the basis support (what windowed rejection requires).
+// in the basis support, and every bond in the pair potential's (what
+// windowed rejection requires).
 func (c *Conditioned) InSupport(x []float64) bool {
 	fine := c.Fine(x)
 	lo, hi := c.lo, c.hi
@@ -362,17 +388,7 @@ func (c *Conditioned) InSupport(x []float64) bool {
 
 // wall returns the quartic wall energy of t and its derivative.
 func (c *Conditioned) wall(t float64) (float64, float64) {
-	w := c.m.Scalar.Spacing()
-	var d float64
-	switch {
-	case t > c.hi:
-		d = (t - c.hi) / w
-	case t < c.lo:
-		d = (t - c.lo) / w
-	default:
-		return 0, 0
-	}
-	return d * d * d * d, 4 * d * d * d / w
+	return quarticWall(t, c.lo, c.hi, c.m.Scalar.Spacing())
 }
 
 // Fine returns φ_{j−1} = γ(Gᵀφ_j + Ḡᵀx) for a conditional model (sharing
@@ -392,7 +408,8 @@ func (c *Conditioned) Fine(x []float64) []float64 {
 
 // EnergyGrad returns the energy at x (the varying field) and writes its
 // gradient into grad. If a value seen by the scalar potential leaves the
-// basis support it returns +Inf and ok = false, and grad is unspecified.
+// basis support, or a bond the pair potential's, it returns +Inf and
+// ok = false, and grad is unspecified.
 func (c *Conditioned) EnergyGrad(x, grad []float64) (e float64, ok bool) {
 	if len(x) != c.m.Dim() || len(grad) != len(x) {
 		panic(fmt.Sprintf("energy: field of length %d, gradient %d, want %d", len(x), len(grad), c.m.Dim()))

@@ -8,7 +8,7 @@ import (
 )
 
 // Model is the energy of one scale, E = θ·U (spec §2), with θ laid out as
-// [quadratic terms … | scalar basis coefficients …].
+// [quadratic terms … | scalar basis coefficients … | pair coefficients …].
 //
 // A conditional model (Wavelet != nil) is Ē_j(φ̄_j, φ_j): its varying field
 // is the three detail channels φ̄_j on an N×N grid (N = L_j), its
@@ -17,7 +17,8 @@ import (
 // (Wavelet == nil) is E(φ) of one N×N field, with the scalar potential on φ.
 //
 // A Model is immutable after construction except for Theta, which
-// estimators set; evaluate it through Conditioned, one per goroutine.
+// estimators set, and one AddPair before fitting; evaluate it through
+// Conditioned, one per goroutine.
 type Model struct {
 	N       int           // side of the varying grid
 	Window  int           // half-width w of the quadratic window
@@ -110,8 +111,8 @@ func (m *Model) NumParams() int { return len(m.Terms) + m.Scalar.Len() + m.Pair.
 
 // ScalarCoefficients returns the scalar part of θ (sharing storage).
 func (m *Model) ScalarCoefficients() []float64 {
-	q := len(m.Terms)
-	return m.Theta[q : q+m.Scalar.Len()]
+	q, k := len(m.Terms), m.Scalar.Len()
+	return m.Theta[q : q+k : q+k]
 }
 
 // PairCoefficients returns the pair-potential part of θ (sharing

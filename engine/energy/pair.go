@@ -14,9 +14,13 @@ import (
 // model). w is expanded on tensor-product hats: K nodes over [SLo, SHi] in
 // s times K nodes over [DLo, DHi] in d, coefficient a·K + b for the node
 // pair (a, b); the last function (a = b = K−1) is dropped because the hats
-// sum to one inside the grid. w is the bilinear interpolation of its nodal
-// values and falls to zero one node spacing beyond the grid, where
-// samplers reject (windowed rejection, as for the scalar potential).
+// sum to one inside the grid (a constant energy). Two more directions are
+// invisible to the estimators and left to their ridge: w = d, because Σ d
+// over the bonds of a periodic field is 0, and, for conditional models,
+// w = s, because Σ s = Σ_x φ_{j−1}(x) depends on φ_j alone. w is the
+// bilinear interpolation of its nodal values and falls to zero one node
+// spacing beyond the grid, where samplers reject (windowed rejection, as
+// for the scalar potential).
 //
 // The quadratic + scalar-potential ansatz matches the one-point histogram
 // of f and its two-point covariance; the pair potential matches the joint
@@ -29,6 +33,10 @@ type PairBasis struct {
 	SLo, SHi float64
 	DLo, DHi float64
 }
+
+// MaxPairNodes is the largest number of pair-potential nodes per axis
+// (1023 coefficients; maximum likelihood solves with their dense Hessian).
+const MaxPairNodes = 32
 
 // Len returns the number of pair coefficients, K² − 1 (0 without one).
 func (b PairBasis) Len() int {
@@ -43,8 +51,8 @@ func (b PairBasis) Validate() error {
 	if b.Nodes == 0 {
 		return nil
 	}
-	if b.Nodes < 2 || b.Nodes > 64 {
-		return fmt.Errorf("energy: pair potential with %d nodes per axis (want 2 … 64)", b.Nodes)
+	if b.Nodes < 2 || b.Nodes > MaxPairNodes {
+		return fmt.Errorf("energy: pair potential with %d nodes per axis (want 2 … %d)", b.Nodes, MaxPairNodes)
 	}
 	for _, r := range [][2]float64{{b.SLo, b.SHi}, {b.DLo, b.DHi}} {
 		if !(r[1] > r[0]) || math.IsInf(r[0], 0) || math.IsInf(r[1], 0) {
@@ -95,14 +103,12 @@ func newPairGrid(b PairBasis, coef []float64) *pairGrid {
 func (g *pairGrid) eval(s, d float64) (v, ds, dd float64) {
 	u := (s-g.sLo)*g.invS + 1
 	t := (d-g.dLo)*g.invD + 1
-	if !(u >= 0 && t >= 0) {
+	w := g.k + 2
+	top := float64(w - 1)
+	if !(u >= 0 && u < top && t >= 0 && t < top) { // also NaN and ±Inf
 		return 0, 0, 0
 	}
 	i, j := int(u), int(t)
-	w := g.k + 2
-	if i+1 >= w || j+1 >= w {
-		return 0, 0, 0
-	}
 	r, q := u-float64(i), t-float64(j)
 	row0, row1 := g.vals[i*w+j:i*w+j+2], g.vals[(i+1)*w+j:(i+1)*w+j+2]
 	c00, c01, c10, c11 := row0[0], row0[1], row1[0], row1[1]
@@ -134,7 +140,9 @@ func (b PairBasis) addMoments(u []float64, s, d float64) {
 
 // ForEachBond calls f(s, d, x, y) for every nearest-neighbour bond (x, y =
 // x + e, e = (1,0) and (0,1), periodic) of a side×side field: s is the bond
-// mean, d = f(x) − f(y).
+// mean, d = f(x) − f(y). There are 2·side² bonds: on a side-2 grid each
+// pair of neighbours is visited twice, (x, y) and (y, x), and on a side-1
+// grid the bonds join the site to itself.
 func ForEachBond(field []float64, side int, f func(s, d float64, x, y int)) {
 	for x1 := 0; x1 < side; x1++ {
 		down := ((x1 + 1) % side) * side

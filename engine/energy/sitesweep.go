@@ -32,7 +32,8 @@ type impulseTap struct {
 // scan, which leaves the energy's distribution invariant). Energy changes
 // and gradients are computed locally: the quadratic part through its
 // stencil and the diagonal block A_ss, the scalar part on the fine pixels
-// the site touches through the synthesis. Because each accept/reject
+// the site touches through the synthesis, and a pair potential on the
+// bonds touching those pixels. Because each accept/reject
 // involves nc coordinates instead of the whole field, the step size that
 // keeps the acceptance fixed does not shrink with the dimension (global
 // MALA needs δ ∝ d^(−1/3)); time is counted in sweeps, one sweep costing
@@ -257,8 +258,11 @@ func (s *SiteSweeper) Sweep(x []float64, delta float64, rng *rand.Rand) error {
 		panic(fmt.Sprintf("energy: field of length %d, want %d", len(x), c.m.Dim()))
 	}
 	copy(s.fine, c.Fine(x))
-	if !c.Unbounded && (!s.inside(s.fine) || !c.pairsInside(s.fine)) {
-		return fmt.Errorf("energy: site sweep started outside the potential's support")
+	if !c.Unbounded && !s.inside(s.fine) {
+		return fmt.Errorf("energy: site sweep started outside the scalar potential's support")
+	}
+	if !c.Unbounded && !c.pairsInside(s.fine) {
+		return fmt.Errorf("energy: site sweep started outside the pair potential's support")
 	}
 	n, nc := s.n, s.nc
 	nn := n * n

@@ -2,6 +2,7 @@ package estimate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"sync"
@@ -72,10 +73,17 @@ type ScoreAccumulator struct {
 	start time.Time
 }
 
+// errPairScore refuses models with a pair potential, whose hats have no
+// second derivative (score matching needs Δ_φ̄ E).
+var errPairScore = errors.New("estimate: score matching does not take pair potentials (their hats have no second derivative); fit them by maximum likelihood")
+
 // NewScoreAccumulator returns an empty accumulator for m.
 func NewScoreAccumulator(m *energy.Model) (*ScoreAccumulator, error) {
 	if !m.Scalar.SecondDerivative() {
 		return nil, fmt.Errorf("estimate: score matching needs a scalar basis with a second derivative; %q has none (use %q)", m.Scalar.Kind, energy.BasisBSpline2)
+	}
+	if m.Pair.Len() > 0 {
+		return nil, errPairScore
 	}
 	return &ScoreAccumulator{m: m, start: time.Now()}, nil
 }
@@ -178,6 +186,9 @@ func ScoreMatch(ctx context.Context, m *energy.Model, s *Samples, set ScoreSetti
 func ScoreLoss(ctx context.Context, m *energy.Model, s *Samples, workers int) (float64, error) {
 	if !m.Scalar.SecondDerivative() {
 		return 0, fmt.Errorf("estimate: the score-matching loss needs a scalar basis with a second derivative")
+	}
+	if m.Pair.Len() > 0 {
+		return 0, errPairScore
 	}
 	if err := s.Check(m); err != nil {
 		return 0, err

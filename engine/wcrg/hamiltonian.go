@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -78,6 +79,9 @@ func (m *Model) standardized(fields lattice.Stack) lattice.Stack {
 // ∇_{φ_j}F̄_j = E[∇_{φ_j}Ē_j | φ_j], so θ̃_j minimizes E‖∇Ũ_j·θ̃ − ∇_{φ_j}Ē_j‖²
 // over the training pairs. fields are in raw units. F̃[j−1] models level j.
 func FitFreeEnergies(ctx context.Context, m *Model, fields lattice.Stack, set FreeSettings, progress func(level int)) ([]*energy.Model, error) {
+	if err := m.refusePairs(); err != nil {
+		return nil, err
+	}
 	set = set.withDefaults()
 	if fields.L != m.L {
 		return nil, fmt.Errorf("wcrg: fields of side %d for a model of side %d", fields.L, m.L)
@@ -229,7 +233,26 @@ func quadOnly(e *energy.Model) *energy.Model {
 	c := *e
 	c.Theta = slices.Clone(e.Theta)
 	clear(c.ScalarCoefficients())
+	clear(c.PairCoefficients())
 	return &c
+}
+
+// refusePairs returns the error of the H₀ reconstruction for a model with
+// pair potentials (Settings.PairNodes), which it does not include yet.
+func (m *Model) refusePairs() error {
+	lv := m.PairLevels()
+	if len(lv) == 0 {
+		return nil
+	}
+	var where []string
+	for _, j := range lv {
+		if j == 0 {
+			where = append(where, "the coarsest energy")
+		} else {
+			where = append(where, fmt.Sprintf("Ē_%d", j))
+		}
+	}
+	return fmt.Errorf("wcrg: %s of this model have nearest-neighbour pair potentials, which the reconstructed H₀ (kernel K and potentials V_j) does not include yet; fit without pair potentials to reconstruct H₀", strings.Join(where, ", "))
 }
 
 // BuildHamiltonian assembles H₀ from a model, its free energies and the
@@ -238,8 +261,8 @@ func BuildHamiltonian(m *Model, free []*energy.Model, fields lattice.Stack) (*Ha
 	if len(free) != m.Levels {
 		return nil, fmt.Errorf("wcrg: %d free energies for %d levels", len(free), m.Levels)
 	}
-	if lv := m.PairLevels(); len(lv) > 0 {
-		return nil, fmt.Errorf("wcrg: the conditionals of levels %v have nearest-neighbour pair potentials, which the term-by-term H₀ (kernel K and potentials V_j) does not include yet; fit without pair potentials to reconstruct H₀", lv)
+	if err := m.refusePairs(); err != nil {
+		return nil, err
 	}
 	L, J := m.L, m.Levels
 	h := &Hamiltonian{L: L, Levels: J, Mean: m.Mean, Scale: m.Scale}

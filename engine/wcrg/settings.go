@@ -112,8 +112,11 @@ func (s Settings) Validate() error {
 	if _, err := wavelet.New(s.Wavelet); err != nil {
 		return err
 	}
-	if s.PairNodes != 0 && (s.PairNodes < 2 || s.PairNodes > 64) {
-		return fmt.Errorf("wcrg: pair potential with %d nodes per axis (want 0 for none, or 2 … 64)", s.PairNodes)
+	if s.PairNodes != 0 && (s.PairNodes < 2 || s.PairNodes > energy.MaxPairNodes) {
+		return fmt.Errorf("wcrg: pair potential with %d nodes per axis (want 0 for none, or 2 … %d)", s.PairNodes, energy.MaxPairNodes)
+	}
+	if s.PairNodes > 0 && s.Estimator == EstimatorSM && s.MLFromLevel == 0 {
+		return fmt.Errorf("wcrg: pair potentials are fitted by maximum likelihood: use the estimator sm+ml or ml, or an ML-from level")
 	}
 	if s.MLFromLevel < 0 || s.MLFromLevel > 30 {
 		return fmt.Errorf("wcrg: ML-from level %d (want 0 for none, or 1 … log₂ L)", s.MLFromLevel)

@@ -76,6 +76,9 @@ type TIResult struct {
 // rejection), so that t = 0 is exactly Gaussian. It is a cross-check of
 // the regression route (FitFreeEnergies) on small lattices.
 func ThermodynamicFreeEnergy(ctx context.Context, m *Model, fields lattice.Stack, j int, set TISettings) (*TIResult, error) {
+	if err := m.refusePairs(); err != nil {
+		return nil, err
+	}
 	set = set.withDefaults()
 	if j < 1 || j > m.Levels {
 		return nil, fmt.Errorf("wcrg: level %d of a model with %d levels", j, m.Levels)
