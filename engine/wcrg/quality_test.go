@@ -57,8 +57,9 @@ func stat(c *Comparison, name string) Statistic {
 // 0.040), pixel kurtosis within 0.4σ, Binder cumulant within 0.005,
 // per-scale std up to 8 % at the 4×4 and 2×2 channels (j = 3, 4). The
 // same data fitted as before (score matching, ML at j ≥ 3, no pair
-// potentials) gave spectrum 0.105, histogram 0.050 and a kurtosis 4σ too
-// high; ML at every scale without pair potentials 0.082, 0.049. L = 64
+// potentials) gave spectrum 0.105, histogram 0.050; ML at every scale
+// without pair potentials 0.082, 0.049 and a pixel kurtosis 2.6σ too high
+// (+0.019 ± 0.007). L = 64
 // (WCRG_LONG=1) has not been measured with these settings; before them:
 // spectrum 0.094 (limit 0.067), histogram 0.044 (limit 0.067).
 //
