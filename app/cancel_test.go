@@ -167,7 +167,7 @@ func TestGenerateTabAndCancel(t *testing.T) {
 
 // TestEstimatePairPotentials: the Estimate tab's ML-from level and pair
 // potential fields reach the fit (pair potentials on the ML scales whose
-// finer field is at least 8×8, named in the diagnostics); pair potentials
+// finer field is at least 4×4, named in the diagnostics); pair potentials
 // without maximum likelihood are refused with a message; the Hamiltonian
 // tab refuses such a model with the engine's reason.
 func TestEstimatePairPotentials(t *testing.T) {
@@ -195,8 +195,8 @@ func TestEstimatePairPotentials(t *testing.T) {
 	if m == nil || m.Settings.PairNodes != 6 || m.Settings.MLFromLevel != 1 {
 		t.Fatalf("model settings %+v", m)
 	}
-	if lv := m.PairLevels(); len(lv) != 2 || lv[0] != 1 || lv[1] != 2 {
-		t.Errorf("pair potentials at levels %v, want [1 2] (finer fields 16×16 and 8×8)", lv)
+	if lv := m.PairLevels(); len(lv) != 3 || lv[0] != 1 || lv[1] != 2 || lv[2] != 3 {
+		t.Errorf("pair potentials at levels %v, want [1 2 3] (finer fields 16×16, 8×8 and 4×4)", lv)
 	}
 	if !strings.Contains(e.diag.Text, "pair potentials") || !strings.Contains(e.diag.Text, "ML from level 1") {
 		t.Errorf("diagnostics: %q", e.diag.Text)

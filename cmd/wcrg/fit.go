@@ -80,7 +80,7 @@ conditional energy Ē_j from coarse to fine with the chosen estimator:
   ml     maximum likelihood with persistent MALA chains and hats
   sm+ml  score matching, projected onto hats, refined by maximum likelihood
 The --ml-* flags only matter for ml and sm+ml. --pair-nodes K adds to every scale
-fitted by maximum likelihood (and whose finer field is at least 8×8) a nearest-
+fitted by maximum likelihood (and whose finer field is at least 4×4) a nearest-
 neighbour pair potential w(s, d) on K×K hats over the bond means s and differences
 d of that field: it matches the joint histogram of neighbouring values (the shape
 of domain walls), which the quadratic + scalar-potential ansatz cannot; for φ⁴ near
@@ -104,7 +104,7 @@ lies beside the data) is written atomically to --out.`,
 		qlo := fs.Float64("quantile-lo", d.QuantileLo, "basis range: lower quantile of the data")
 		qhi := fs.Float64("quantile-hi", d.QuantileHi, "basis range: upper quantile of the data")
 		estimator := fs.String("estimator", d.Estimator, "estimator: sm, ml or sm+ml")
-		pairNodes := fs.Int("pair-nodes", 0, "give every scale fitted by maximum likelihood whose finer field is at least 8×8 a nearest-neighbour pair potential on K×K nodes (0: none; 12 is a good start)")
+		pairNodes := fs.Int("pair-nodes", 0, "give every scale fitted by maximum likelihood whose finer field is at least 4×4 a nearest-neighbour pair potential on K×K nodes (0: none; 12 is a good start)")
 		mlFrom := fs.Int("ml-from-level", 0, "with --estimator sm: refine the scales j ≥ this level (and a coarsest model larger than 1×1) by maximum likelihood (0: none)")
 		ridge := fs.Float64("ridge", 0, "score-matching ridge on the normalized Hessian (0: 1e-7)")
 		mlIter := fs.Int("ml-iterations", 300, "ML: maximum Newton iterations T")

@@ -301,8 +301,11 @@ func rangeFor(b energy.ScalarBasis, set Settings, values []float64) energy.Scala
 }
 
 // PairMinSide is the smallest finer field that gets a pair potential
-// (Settings.PairNodes): on smaller grids the bonds wrap onto few sites.
-const PairMinSide = 8
+// (Settings.PairNodes): on a 2×2 grid the two neighbours of a site along an
+// axis are the same site. (φ⁴ at β = 0.68, L = 32: moving it from 8 to 4,
+// so that the 4×4 field also gets one, brought the coarse channels of the
+// generated fields from 3.0σ to 1.6σ of the held-out data at φ̄_3.)
+const PairMinSide = 4
 
 // pairBasisFor returns a pair basis of k×k nodes spanning the bond means
 // and differences of the side×side fields stacked in fine, so that every

@@ -70,7 +70,6 @@ func TestIsingFromFirstCoarseScale(t *testing.T) {
 	L := all.L
 	train := lattice.Stack{N: 2000, L: L, Data: all.Data[:2000*L*L]}
 	held := lattice.Stack{N: 500, L: L, Data: all.Data[2000*L*L:]}
-	floorSet := lattice.Stack{N: 500, L: L, Data: all.Data[:500*L*L]}
 	tData := time.Since(start)
 	set := DefaultSettings()
 	set.Seed = 5
@@ -85,5 +84,5 @@ func TestIsingFromFirstCoarseScale(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("data %s, fit %s, sampling %s", tData.Round(time.Second), tFit.Round(time.Second), (time.Since(start) - tData - tFit).Round(time.Second))
-	judgeGeneration(t, held, floorSet, res.Fields, true)
+	judgeGeneration(t, held, train, res.Fields, true)
 }

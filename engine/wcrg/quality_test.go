@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,62 +38,40 @@ func stat(c *Comparison, name string) Statistic {
 
 // TestGenerationQualityPhi4 is the acceptance test of the generation issue:
 // φ⁴ trained on 2000 fields, 500 generated fields compared with 500
-// held-out fields. Each figure is judged against its noise floor, the same
-// figure between 500 training fields and the held-out set: power spectrum
-// max relative error (radial bins with ≥ 16 modes) ≤ max(5 %, 1.5 × floor);
-// pixel histogram L1 (60 bins on ±4σ) ≤ 1.5 × floor + 0.01; per-scale std
-// (φ_j and every wavelet channel, j ≤ 4) within 3 %; at β = 0.68 the
-// Binder cumulant within 0.03, at β = 0.50 (where U ≈ 0 is noise) ⟨m²⟩
-// within 2 standard errors.
+// held-out fields, judged by judge against the noise floors of the four
+// 500-field training slices: power spectrum max relative error (radial bins
+// with ≥ 16 modes) ≤ max(5 %, 1.5 × floor); pixel histogram L1 (60 bins on
+// ±4σ) ≤ 1.5 × floor + 0.01; per-scale std (φ_j and every wavelet channel,
+// j ≤ 4) within 3 % or, where 500 fields cannot resolve that, 3 standard
+// errors; at β = 0.68 the Binder cumulant within 0.03, at β = 0.50 (where
+// U ≈ 0 is noise) ⟨m²⟩ within 2 standard errors.
 //
-// β = 0.50 at L = 32 passes and runs in the full suite (about 40 s;
-// spectrum 0.034, floor 0.033; histogram L1 0.014, limit 0.021; ⟨m²⟩
-// within 1σ; worst per-scale std 1.7 %); at L = 64 (WCRG_LONG=1, 2.5
-// minutes) it passes too: spectrum 0.032, floor 0.031;
-// histogram L1 0.0093, limit 0.016; worst per-scale std 1.7 %). β = 0.68
-// runs only with WCRG_ACCEPTANCE=1 because it does not pass yet. It is fit
-// with maximum likelihood at every scale and nearest-neighbour pair
-// potentials (12×12 nodes) on the 8×8 and finer fields. L = 32, default
-// sampler: spectrum 0.054 (limit 0.050), histogram L1 0.043 (limit
-// 0.040), pixel kurtosis within 0.4σ, Binder cumulant within 0.005,
-// per-scale std up to 8 % at the 4×4 and 2×2 channels (j = 3, 4). The
-// same data fitted as before (score matching, ML at j ≥ 3, no pair
-// potentials) gave spectrum 0.105, histogram 0.050; ML at every scale
-// without pair potentials 0.082, 0.049 and a pixel kurtosis 2.6σ too high
-// (+0.019 ± 0.007). L = 64
-// (WCRG_LONG=1) has not been measured with these settings; before them:
-// spectrum 0.094 (limit 0.067), histogram 0.044 (limit 0.067).
+// Near β_c (β = 0.68) the fit uses maximum likelihood at every scale and
+// nearest-neighbour pair potentials (12×12 nodes) on the 4×4 and finer
+// fields, which carry the data's domain-wall shapes into the generated
+// coarse fields ('wcrg diagnose': without them the finest conditional,
+// exact in form for φ⁴, answered a generated φ_1 with a φ_0 whose pixel
+// kurtosis was 5–6σ off). Measured (default sampler):
 //
-// What is known ('wcrg diagnose', generation from the data's own φ_k): each
-// conditional alone reproduces the data's φ_{j−1} (spectrum, histogram,
-// kurtosis, channel std), but without pair potentials the finest one,
-// given a generated φ_1, answered with a φ_0 whose pixel kurtosis was 5–6σ
-// too high (less bimodal): the generated φ_1 differed from the data's in
-// the joint distribution of neighbouring values (walls sharper at their
-// centre, stiffer beside it), which the quadratic + scalar-potential ansatz
-// cannot express and the finest conditional, exact in form for φ⁴,
-// answers faithfully. The pair potentials match that joint histogram and
-// remove most of the effect (kurtosis excess from φ_2: 5.7σ → 1.7σ). What
-// remains is the coarse scales (2×2 and 4×4 fields), where the 500-field
-// noise of a channel std is itself ±4 %, beyond the fixed 3 % bound.
-// Issue 5 stays open.
+//	L, β       spectrum (limit)  histogram L1 (limit)  Binder U diff   worst std (σ)  time
+//	32, 0.68   0.040 (0.080)     0.040 (0.053)         −0.005 ± 0.005  5.6 % (2.4σ)   80 s
+//	64, 0.68   0.041 (0.057)     0.031 (0.042)         +0.014 ± 0.009  3.2 % (3.0σ)   5.4 min
+//
+// β = 0.50 at L = 32 (about 40 s) and β = 0.68 at L = 32 run in the full
+// suite; L = 64 needs WCRG_LONG=1 (β = 0.50 before the pair potentials and
+// the slice floors: spectrum 0.032, floor 0.031; histogram L1 0.0093,
+// limit 0.016; worst per-scale std 1.7 %).
 func TestGenerationQualityPhi4(t *testing.T) {
 	if testing.Short() {
-		t.Skip("fits and samples φ⁴ models (about 40 s)")
+		t.Skip("fits and samples φ⁴ models (about 2 minutes)")
 	}
 	type point struct {
 		L    int
 		beta float64
 	}
-	points := []point{{32, 0.50}}
+	points := []point{{32, 0.50}, {32, 0.68}}
 	if os.Getenv("WCRG_LONG") != "" {
-		points = append(points, point{64, 0.50})
-	}
-	if os.Getenv("WCRG_ACCEPTANCE") != "" {
-		points = append(points, point{32, 0.68})
-		if os.Getenv("WCRG_LONG") != "" {
-			points = append(points, point{64, 0.68})
-		}
+		points = append(points, point{64, 0.50}, point{64, 0.68})
 	}
 	for _, pt := range points {
 		L, beta := pt.L, pt.beta
@@ -101,14 +80,13 @@ func TestGenerationQualityPhi4(t *testing.T) {
 			all := phi4Stack(t, L, beta, 2500, 21)
 			train := lattice.Stack{N: 2000, L: L, Data: all.Data[:2000*L*L]}
 			held := lattice.Stack{N: 500, L: L, Data: all.Data[2000*L*L:]}
-			floorSet := lattice.Stack{N: 500, L: L, Data: all.Data[:500*L*L]}
 			tData := time.Since(start)
 			set := DefaultSettings()
 			set.Seed = 4
 			set.MLFromLevel = 3
 			if beta == 0.68 {
 				// Near β_c: maximum likelihood at every scale, with
-				// nearest-neighbour pair potentials on the 8×8 and finer
+				// nearest-neighbour pair potentials on the 4×4 and finer
 				// fields, so that the generated coarse fields carry the data's
 				// domain-wall shapes (see the doc comment).
 				set.MLFromLevel, set.PairNodes = 1, 12
@@ -124,49 +102,151 @@ func TestGenerationQualityPhi4(t *testing.T) {
 			}
 			tSample := time.Since(start) - tData - tFit
 			t.Logf("data %s, fit %s, sampling %s (%.3f s/field)", tData.Round(time.Second), tFit.Round(time.Second), tSample.Round(time.Second), tSample.Seconds()/500)
-			judgeGeneration(t, held, floorSet, res.Fields, beta == 0.68)
+			judgeGeneration(t, held, train, res.Fields, beta == 0.68)
 		})
 	}
 }
 
-func judgeGeneration(t *testing.T, held, floorSet, gen lattice.Stack, critical bool) {
+// judgeGeneration applies the generation acceptance (issue 5) to 500
+// generated fields against 500 held-out ones, with the floors measured
+// between the held-out set and every disjoint held.N-field slice of the
+// training set; it logs every figure and fails t for each criterion missed.
+// TestGenerationJudgeCalibration checks the acceptance judge itself at
+// β = 0.68, L = 32 on the acceptance test's data: 500 independent true
+// fields (another cluster run) pass it, as a perfect generator would, and
+// the same fields scaled by 1.04 (a 4 % error in amplitude, 8 % in the
+// spectrum) fail it on the spectrum and on the per-scale std.
+func TestGenerationJudgeCalibration(t *testing.T) {
+	if testing.Short() {
+		t.Skip("draws 3000 φ⁴ fields at β_c (a few seconds)")
+	}
+	const L = 32
+	all := phi4Stack(t, L, 0.68, 2500, 21)
+	train := lattice.Stack{N: 2000, L: L, Data: all.Data[:2000*L*L]}
+	held := lattice.Stack{N: 500, L: L, Data: all.Data[2000*L*L:]}
+	truth := phi4Stack(t, L, 0.68, 500, 22)
+	logs, failures, err := judge(held, train, truth, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range logs {
+		t.Log("true fields: " + l)
+	}
+	for _, f := range failures {
+		t.Errorf("independent true fields rejected: %s", f)
+	}
+	scaled := lattice.NewStack(truth.N, L)
+	for i, v := range truth.Data {
+		scaled.Data[i] = 1.04 * v
+	}
+	_, failures, err = judge(held, train, scaled, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spectrum, perScale bool
+	for _, f := range failures {
+		t.Log("scaled fields: " + f)
+		spectrum = spectrum || strings.HasPrefix(f, "power spectrum")
+		perScale = perScale || strings.HasPrefix(f, "level ")
+	}
+	if !spectrum || !perScale {
+		t.Errorf("fields scaled by 1.04 not rejected on both the spectrum (%v) and the per-scale std (%v)", spectrum, perScale)
+	}
+}
+
+func judgeGeneration(t *testing.T, held, train, gen lattice.Stack, critical bool) {
 	t.Helper()
+	logs, failures, err := judge(held, train, gen, critical)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range logs {
+		t.Log(l)
+	}
+	for _, f := range failures {
+		t.Error(f)
+	}
+}
+
+// judge returns the log lines and the failed criteria of the generation
+// acceptance:
+//   - floors: the figure between the held-out set and a training slice of
+//     the same size, averaged over the training set's disjoint slices (four
+//     for 2000 training and 500 held-out fields). Near β_c a single slice is
+//     a poor estimate: at β = 0.68, L = 32 the four slices of one data set
+//     gave histogram L1 floors 0.030, 0.036, 0.051 and 0.063;
+//   - power spectrum max relative error ≤ max(5 %, 1.5 × floor);
+//   - pixel histogram L1 ≤ 1.5 × floor + 0.01;
+//   - at the critical point the Binder cumulant within 0.03, else ⟨m²⟩
+//     within 2 standard errors;
+//   - per-scale std (φ_j and every wavelet channel, j ≤ 4) within 3 %, or,
+//     where 500 fields cannot resolve 3 %, within 3 combined jackknife
+//     standard errors. At β = 0.68, L = 32 the 2×2 and 4×4 channels have
+//     standard errors of 2–4 % per set: six sets of 500 true fields
+//     (the four training slices and two independent ones) differed from the
+//     same held-out set by up to 7.3 % (1.8σ) there, so a bare 3 % bound
+//     would reject the true distribution five times in six. 3σ over the 16
+//     planes rejects it about once in 25.
+func judge(held, train, gen lattice.Stack, critical bool) (logs, failures []string, err error) {
+	logf := func(format string, a ...any) { logs = append(logs, fmt.Sprintf(format, a...)) }
+	failf := func(format string, a ...any) { failures = append(failures, fmt.Sprintf(format, a...)) }
 	J := min(4, wavelet.MaxLevels(held.L)-1)
 	g, err := Compare(held, gen, "db4", J)
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, err
 	}
-	floor, err := Compare(held, floorSet, "db4", J)
-	if err != nil {
-		t.Fatal(err)
+	nSlices := train.N / held.N
+	if nSlices < 1 {
+		return nil, nil, fmt.Errorf("%d training fields for %d held-out ones", train.N, held.N)
 	}
-	t.Logf("spectrum max rel err %.4f (floor %.4f); histogram L1 %.4f (floor %.4f)", g.SpectrumMaxRelErr, floor.SpectrumMaxRelErr, g.HistL1, floor.HistL1)
-	if lim := math.Max(0.05, 1.5*floor.SpectrumMaxRelErr); g.SpectrumMaxRelErr > lim {
-		t.Errorf("power spectrum max relative error %.4f > %.4f", g.SpectrumMaxRelErr, lim)
+	var floorSpec, floorHist float64
+	var floors []*Comparison
+	n := held.N * held.L * held.L
+	for k := 0; k < nSlices; k++ {
+		f, err := Compare(held, lattice.Stack{N: held.N, L: held.L, Data: train.Data[k*n : (k+1)*n]}, "db4", J)
+		if err != nil {
+			return nil, nil, err
+		}
+		logf("floor slice %d: spectrum %.4f, histogram L1 %.4f", k, f.SpectrumMaxRelErr, f.HistL1)
+		floorSpec += f.SpectrumMaxRelErr / float64(nSlices)
+		floorHist += f.HistL1 / float64(nSlices)
+		floors = append(floors, f)
 	}
-	if lim := 1.5*floor.HistL1 + 0.01; g.HistL1 > lim {
-		t.Errorf("histogram L1 %.4f > %.4f", g.HistL1, lim)
+	logf("spectrum max rel err %.4f (floor %.4f); histogram L1 %.4f (floor %.4f)", g.SpectrumMaxRelErr, floorSpec, g.HistL1, floorHist)
+	if lim := math.Max(0.05, 1.5*floorSpec); g.SpectrumMaxRelErr > lim {
+		failf("power spectrum max relative error %.4f > %.4f", g.SpectrumMaxRelErr, lim)
+	}
+	if lim := 1.5*floorHist + 0.01; g.HistL1 > lim {
+		failf("histogram L1 %.4f > %.4f", g.HistL1, lim)
 	}
 	for _, name := range []string{"Binder U", "<m^2>", "<|m|>", "kurtosis"} {
-		s, f := stat(g, name), stat(floor, name)
+		s, f := stat(g, name), stat(floors[0], name)
 		d, e := s.Diff()
 		fd, _ := f.Diff()
-		t.Logf("%-9s held-out %.4f ± %.4f, generated %.4f ± %.4f (diff %+.4f ± %.4f; floor diff %+.4f)", name, s.A, s.ErrA, s.B, s.ErrB, d, e, fd)
+		logf("%-9s held-out %.4f ± %.4f, generated %.4f ± %.4f (diff %+.4f ± %.4f; floor slice 0 diff %+.4f)", name, s.A, s.ErrA, s.B, s.ErrB, d, e, fd)
 	}
 	if critical {
 		if d, _ := stat(g, "Binder U").Diff(); math.Abs(d) > 0.03 {
-			t.Errorf("Binder cumulant differs by %.4f (> 0.03)", d)
+			failf("Binder cumulant differs by %.4f (> 0.03)", d)
 		}
 	} else if d, e := stat(g, "<m^2>").Diff(); math.Abs(d) > 2*e {
-		t.Errorf("⟨m²⟩ differs by %.3g ± %.3g (> 2σ)", d, e)
+		failf("⟨m²⟩ differs by %.3g ± %.3g (> 2σ)", d, e)
 	}
-	worst := 0.0
-	for _, sc := range g.Scales {
-		r := math.Abs(sc.StdB/sc.StdA - 1)
-		worst = math.Max(worst, r)
-		if r > 0.03 {
-			t.Errorf("level %d channel %d: std %.4f generated vs %.4f held out (%.1f %%)", sc.Level, sc.Channel, sc.StdB, sc.StdA, 100*r)
+	floorWorst := 0.0
+	for _, f := range floors {
+		for _, sc := range f.Scales {
+			floorWorst = math.Max(floorWorst, math.Abs(sc.StdB/sc.StdA-1))
 		}
 	}
-	t.Logf("per-scale std: worst relative difference %.4f", worst)
+	worst, worstSigma := 0.0, 0.0
+	for _, sc := range g.Scales {
+		r := math.Abs(sc.StdB/sc.StdA - 1)
+		sigma := math.Abs(sc.StdB-sc.StdA) / math.Hypot(sc.ErrA, sc.ErrB)
+		worst, worstSigma = math.Max(worst, r), math.Max(worstSigma, sigma)
+		if r > 0.03 && sigma > 3 {
+			failf("level %d channel %d: std %.4f generated vs %.4f held out (%.1f %%, %.1fσ)", sc.Level, sc.Channel, sc.StdB, sc.StdA, 100*r, sigma)
+		}
+	}
+	logf("per-scale std: worst relative difference %.4f, worst %.1fσ (floor slices: worst %.4f)", worst, worstSigma, floorWorst)
+	return logs, failures, nil
 }
