@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -200,6 +201,34 @@ func TestCLIPipeline(t *testing.T) {
 		t.Errorf("compare table:\n%s", out)
 	}
 
+	// compare --floor: the acceptance verdict, with floors from the 8
+	// slices of 8 fields of the data (the 8 generated fields as reference,
+	// to exercise the slicing).
+	var acc struct {
+		Acceptance struct {
+			Slices        int      `json:"slices"`
+			FloorSpectrum float64  `json:"floor_spectrum"`
+			SpectrumLimit float64  `json:"spectrum_limit"`
+			FloorHist     float64  `json:"floor_histogram_l1"`
+			HistLimit     float64  `json:"histogram_l1_limit"`
+			Critical      bool     `json:"critical"`
+			Passed        bool     `json:"passed"`
+			Failures      []string `json:"failures"`
+		} `json:"acceptance"`
+	}
+	cliJSON(t, &acc, "compare", genPath, data, "--levels", "2", "--floor", data, "--phase", "disordered")
+	ac := acc.Acceptance
+	if ac.Slices != 8 || !(ac.FloorSpectrum > 0) || ac.Critical || ac.Passed != (len(ac.Failures) == 0) ||
+		math.Abs(ac.SpectrumLimit-math.Max(0.05, 1.5*ac.FloorSpectrum)) > 1e-12 || math.Abs(ac.HistLimit-(1.5*ac.FloorHist+0.01)) > 1e-12 {
+		t.Errorf("compare --floor: %+v", ac)
+	}
+	if out := cliMust(t, "compare", genPath, data, "--levels", "2", "--floor", data); !strings.Contains(out, "Generation acceptance") || !strings.Contains(out, "Binder U difference") {
+		t.Errorf("compare --floor table:\n%s", out)
+	}
+	if code, _, stderr := cliRun(context.Background(), "compare", data, genPath, "--floor", genPath); code != 1 || !strings.Contains(stderr, "--floor") {
+		t.Errorf("compare --floor with fewer fields than A: exit %d, %q", code, stderr)
+	}
+
 	// diagnose: rows k = 1, 2 and the coarsest; the 16×16 first level of
 	// row 1 has a spectrum error, the 8×8 first level of row 2 too.
 	var dg struct {
@@ -304,6 +333,7 @@ func TestCLIErrors(t *testing.T) {
 		{[]string{"sample", "--model", missingModel, "--out", filepath.Join(dir, "g.npy"), "--n", "0"}, 2, "--n"},
 		{[]string{"sample", "--model", missingModel, "--out", filepath.Join(dir, "g.txt")}, 2, "--out"},
 		{[]string{"compare", missingNpy}, 2, "two field files"},
+		{[]string{"compare", missingNpy, missingNpy, "--phase", "hot"}, 2, "--phase"},
 		{[]string{"hamiltonian", "--model", missingModel, "--free-window", "99"}, 2, "--free-window"},
 		{[]string{"hamiltonian", "--model", missingModel, "--free-route", "magic"}, 2, "--free-route"},
 		{[]string{"bench", "nosuch"}, 2, "nosuch"},

@@ -65,14 +65,6 @@ func sigmas(d, e float64) jsonFloat {
 	return 0
 }
 
-// planeName is the name of a plane of the decomposition.
-func planeName(j, ch int) string {
-	if ch == 0 {
-		return fmt.Sprintf("φ_%d", j)
-	}
-	return fmt.Sprintf("φ̄_%d,%d", j, ch)
-}
-
 func compareCommand() *command {
 	c := &command{
 		name:    "compare",
@@ -87,7 +79,16 @@ modes) and the L1 distance of the pixel histograms (60 common bins over
 mean ± 4 std of A); and per scale the std and kurtosis of φ_j and of the three
 wavelet channels φ̄_j (γ = 1, so comparable with the spec's reference values).
 With --out, writes the overlays: spectrum (log–log), pixel histogram (log y) and
-per-scale std, each as PNG, SVG and PDF with the numbers as CSV, plus compare.json.`,
+per-scale std, each as PNG, SVG and PDF with the numbers as CSV, plus compare.json.
+
+With --floor TRAIN, A is the reference (held-out data) and B the generated fields,
+and compare also gives the verdict of the generation acceptance, each figure judged
+against its noise floor: the same figure between A and every disjoint A-sized
+slice of TRAIN (the training fields), averaged over the slices. Criteria: spectrum
+error ≤ max(5 %, 1.5 × floor); histogram L1 ≤ 1.5 × floor + 0.01; the std of every
+plane within 3 % or, where the sets cannot resolve 3 %, 3 combined standard
+errors; --phase critical: Binder cumulant within 0.03, --phase disordered: ⟨m²⟩
+within 2 standard errors (there U ≈ 0 is noise).`,
 	}
 	c.setup = func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		wname := fs.String("wavelet", "db4", "wavelet of the per-scale statistics: "+strings.Join(wavelet.Names(), ", "))
@@ -97,6 +98,8 @@ per-scale std, each as PNG, SVG and PDF with the numbers as CSV, plus compare.js
 		nameB := fs.String("name-b", "", "legend name of B (default: its file name)")
 		crop := fs.Bool("crop", false, "crop non-square or non-power-of-two fields to the largest power-of-two square")
 		patch := fs.Int("patch", 0, "cut fields into patches of this power-of-two side")
+		floorPath := fs.String("floor", "", "training fields: judge B against A with the generation acceptance, floors from A-sized slices of this file")
+		phase := fs.String("phase", "critical", "with --floor: critical (judge the Binder cumulant) or disordered (judge ⟨m²⟩)")
 		return func(ctx context.Context, e *env, args []string) error {
 			if len(args) != 2 {
 				return usagef("want two field files A and B, got %d arguments", len(args))
@@ -107,6 +110,9 @@ per-scale std, each as PNG, SVG and PDF with the numbers as CSV, plus compare.js
 			}
 			if *levels < 0 {
 				return usagef("--levels %d: want 0 (automatic) or a positive count", *levels)
+			}
+			if *phase != "critical" && *phase != "disordered" {
+				return usagef("--phase %q: want critical or disordered", *phase)
 			}
 			a, ia, err := readFields(pa, *crop, *patch)
 			if err != nil {
@@ -171,8 +177,30 @@ per-scale std, each as PNG, SVG and PDF with the numbers as CSV, plus compare.js
 					KurtA: jsonFloat(s.KurtA), KurtErrA: jsonFloat(s.KurtErrA), KurtB: jsonFloat(s.KurtB), KurtErrB: jsonFloat(s.KurtErrB),
 					KurtSig: sigmas(s.KurtB-s.KurtA, math.Hypot(s.KurtErrA, s.KurtErrB))}
 				planes = append(planes, cp)
-				pt.add(planeName(s.Level, s.Channel), s.StdA, s.ErrA, s.StdB, s.ErrB, fmt.Sprintf("%.1f", float64(cp.StdSig)),
+				pt.add(wcrg.PlaneName(s.Level, s.Channel), s.StdA, s.ErrA, s.StdB, s.ErrB, fmt.Sprintf("%.1f", float64(cp.StdSig)),
 					s.KurtA, s.KurtErrA, s.KurtB, s.KurtErrB, fmt.Sprintf("%.1f", float64(cp.KurtSig)))
+			}
+			tables := []*table{st, pt}
+			var acceptance map[string]any
+			if *floorPath != "" {
+				train, it, err := readFields(*floorPath, *crop, *patch)
+				if err != nil {
+					return err
+				}
+				if train.L != a.L {
+					return fmt.Errorf("--floor %s holds fields of %d×%d, %s of %d×%d; the floor needs one side", *floorPath, train.L, train.L, pa, a.L, a.L)
+				}
+				if train.N < a.N {
+					return fmt.Errorf("--floor %s: %d fields, fewer than the %d of %s; the floor needs at least one slice of that size", *floorPath, train.N, a.N, pa)
+				}
+				acc, err := wcrg.Accept(*a, *train, *b, *wname, cmp.Levels, *phase == "critical")
+				if err != nil {
+					return err
+				}
+				at, js := acceptanceTable(acc, *floorPath)
+				tables = append(tables, at)
+				js["floor_file"] = map[string]any{"file": *floorPath, "sha256": it.SHA256, "fields": train.N}
+				acceptance = js
 			}
 			result := map[string]any{
 				"a": map[string]any{"file": pa, "sha256": ia.SHA256, "fields": cmp.NA},
@@ -180,6 +208,9 @@ per-scale std, each as PNG, SVG and PDF with the numbers as CSV, plus compare.js
 				"L": cmp.L, "wavelet": cmp.Wavelet, "levels": cmp.Levels,
 				"statistics": stats, "spectrum_max_rel_err": jsonFloat(cmp.SpectrumMaxRelErr), "histogram_l1": jsonFloat(cmp.HistL1),
 				"planes": planes,
+			}
+			if acceptance != nil {
+				result["acceptance"] = acceptance
 			}
 			if *out != "" {
 				files, err := writeCompareFigures(*out, cmp, la, lb)
@@ -195,10 +226,49 @@ per-scale std, each as PNG, SVG and PDF with the numbers as CSV, plus compare.js
 				}
 				e.logf("wrote %s", filepath.Join(*out, "compare.json"))
 			}
-			return e.emit(result, []*table{st, pt}, "(|B−A|/σ: the difference in combined standard errors; above ~3 the two sets differ)")
+			return e.emit(result, tables, "(|B−A|/σ: the difference in combined standard errors; above ~3 the two sets differ)")
 		}
 	}
 	return c
+}
+
+// acceptanceTable returns the verdict of the generation acceptance as a
+// table and as JSON.
+func acceptanceTable(acc *wcrg.Acceptance, floorPath string) (*table, map[string]any) {
+	g := acc.Generated
+	verdict := func(ok bool) string {
+		if ok {
+			return "pass"
+		}
+		return "FAIL"
+	}
+	t := &table{title: fmt.Sprintf("Generation acceptance: B against A, floors from %d slices of %d fields of %s (mean)", len(acc.Floors), g.NA, floorPath),
+		header: []string{"criterion", "B vs A", "floor", "limit", "verdict"}}
+	t.add("spectrum max rel. error", g.SpectrumMaxRelErr, acc.FloorSpectrum, acc.SpectrumLimit, verdict(g.SpectrumMaxRelErr <= acc.SpectrumLimit))
+	t.add("histogram L1", g.HistL1, acc.FloorHistL1, acc.HistL1Limit, verdict(g.HistL1 <= acc.HistL1Limit))
+	js := map[string]any{
+		"slices": len(acc.Floors), "floor_spectrum": jsonFloat(acc.FloorSpectrum), "spectrum_limit": jsonFloat(acc.SpectrumLimit),
+		"floor_histogram_l1": jsonFloat(acc.FloorHistL1), "histogram_l1_limit": jsonFloat(acc.HistL1Limit),
+		"critical": acc.Critical, "worst_std": jsonFloat(acc.WorstStd), "worst_std_sigmas": jsonFloat(acc.WorstStdSigmas),
+		"floor_worst_std": jsonFloat(acc.FloorWorstStd), "passed": acc.Passed(), "failures": acc.Failures,
+	}
+	if acc.Critical {
+		d, e := g.Scalar("Binder U").Diff()
+		fd, _ := acc.Floors[0].Scalar("Binder U").Diff()
+		t.add("Binder U difference", fmt.Sprintf("%+.4f ± %.4f", d, e), fmt.Sprintf("%+.4f", fd), fmt.Sprintf("±%g", wcrg.AcceptBinder), verdict(math.Abs(d) <= wcrg.AcceptBinder))
+	} else {
+		d, e := g.Scalar("<m^2>").Diff()
+		fd, _ := acc.Floors[0].Scalar("<m^2>").Diff()
+		t.add("⟨m²⟩ difference", fmt.Sprintf("%+.4g ± %.4g", d, e), fmt.Sprintf("%+.4g", fd), fmt.Sprintf("%gσ", wcrg.AcceptM2Sigmas), verdict(math.Abs(d) <= wcrg.AcceptM2Sigmas*e))
+	}
+	stdOK := true
+	for _, f := range acc.Failures {
+		stdOK = stdOK && !strings.HasPrefix(f, "φ")
+	}
+	t.add("worst per-scale std", fmt.Sprintf("%.1f %% (%.1fσ)", 100*acc.WorstStd, acc.WorstStdSigmas), fmt.Sprintf("%.1f %%", 100*acc.FloorWorstStd),
+		fmt.Sprintf("%g %% or %gσ", 100*wcrg.AcceptStdRelative, wcrg.AcceptStdSigmas), verdict(stdOK))
+	t.add("verdict", "", "", "", map[bool]string{true: "accepted", false: "rejected"}[acc.Passed()])
+	return t, js
 }
 
 // writeCompareFigures writes the spectrum, histogram and per-scale std

@@ -124,7 +124,7 @@ With --out, writes diagnose.json and the figure diagnose_cascade (PNG, SVG, PDF,
 				if r.From > d.Levels {
 					from, side, ratios = "coarsest", "–", "–"
 				}
-				plane := planeName(r.WorstScaleLevel, r.WorstPlane)
+				plane := wcrg.PlaneName(r.WorstScaleLevel, r.WorstPlane)
 				rows = append(rows, diagnoseRow{From: r.From, Side: r.Side, FirstSpectrum: jsonFloat(r.FirstSpectrum), FirstHistL1: jsonFloat(r.FirstHistL1), FirstKurtosis: jsonFloat(r.FirstKurtosis), Kurtosis: jsonFloat(r.Kurtosis),
 					DetailStdRatio: [3]jsonFloat{jsonFloat(r.DetailStdRatio[0]), jsonFloat(r.DetailStdRatio[1]), jsonFloat(r.DetailStdRatio[2])},
 					Spectrum:       jsonFloat(r.Spectrum), HistL1: jsonFloat(r.HistL1), WorstScaleStd: jsonFloat(r.WorstScaleStd), WorstPlane: plane})

@@ -20,6 +20,18 @@ func (s Statistic) Diff() (d, err float64) {
 	return s.B - s.A, math.Hypot(s.ErrA, s.ErrB)
 }
 
+// Scalar returns the scalar statistic of that name (see Compare), or one
+// of NaN values if the comparison has none.
+func (c *Comparison) Scalar(name string) Statistic {
+	for _, s := range c.Scalars {
+		if s.Name == name {
+			return s
+		}
+	}
+	nan := math.NaN()
+	return Statistic{Name: name, A: nan, B: nan, ErrA: nan, ErrB: nan}
+}
+
 // ScaleStatistic is the standard deviation and kurtosis of one plane of
 // the wavelet decomposition (channel 0: the coarse field φ_j).
 type ScaleStatistic struct {
