@@ -90,10 +90,7 @@ func formatDiagnosis(d *wcrg.Diagnosis, dataName string) string {
 		if r.From > d.Levels {
 			from, side, ratios = "coarsest", "–", "–"
 		}
-		at := fmt.Sprintf("φ_%d", r.WorstScaleLevel)
-		if r.WorstPlane > 0 {
-			at = fmt.Sprintf("φ̄_%d,%d", r.WorstScaleLevel, r.WorstPlane)
-		}
+		at := wcrg.PlaneName(r.WorstScaleLevel, r.WorstPlane)
 		fmt.Fprintf(&b, "%-9s %7s %9s %9s %7s %-17s | %9.4f %9.4f %7s %8.1f%% %s\n", from, side, num(r.FirstSpectrum), num(r.FirstHistL1), sigmas(r.FirstKurtosis), ratios,
 			r.Spectrum, r.HistL1, sigmas(r.Kurtosis), 100*r.WorstScaleStd, at)
 	}

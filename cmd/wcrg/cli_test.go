@@ -201,32 +201,49 @@ func TestCLIPipeline(t *testing.T) {
 		t.Errorf("compare table:\n%s", out)
 	}
 
-	// compare --floor: the acceptance verdict, with floors from the 8
-	// slices of 8 fields of the data (the 8 generated fields as reference,
-	// to exercise the slicing).
+	// compare --floor: the acceptance verdict of the 8 generated fields
+	// against the data, with floors from the 8 slices of 8 fields of a
+	// second φ⁴ run.
+	train2 := filepath.Join(dir, "phi4_train.npy")
+	cliMust(t, "generate", "phi4", "--L", "16", "--n", "64", "--seed", "2", "--thermalize", "200", "--out", train2)
 	var acc struct {
 		Acceptance struct {
 			Slices        int      `json:"slices"`
+			SliceFields   int      `json:"slice_fields"`
+			Spectrum      float64  `json:"spectrum"`
 			FloorSpectrum float64  `json:"floor_spectrum"`
 			SpectrumLimit float64  `json:"spectrum_limit"`
+			SpectrumOK    bool     `json:"spectrum_ok"`
 			FloorHist     float64  `json:"floor_histogram_l1"`
 			HistLimit     float64  `json:"histogram_l1_limit"`
 			Critical      bool     `json:"critical"`
+			Scalar        string   `json:"scalar"`
+			Planes        []any    `json:"planes"`
 			Passed        bool     `json:"passed"`
 			Failures      []string `json:"failures"`
 		} `json:"acceptance"`
 	}
-	cliJSON(t, &acc, "compare", genPath, data, "--levels", "2", "--floor", data, "--phase", "disordered")
+	cliJSON(t, &acc, "compare", data, genPath, "--levels", "2", "--floor", train2, "--phase", "disordered")
 	ac := acc.Acceptance
-	if ac.Slices != 8 || !(ac.FloorSpectrum > 0) || ac.Critical || ac.Passed != (len(ac.Failures) == 0) ||
+	if ac.Slices != 8 || ac.SliceFields != 8 || !(ac.FloorSpectrum > 0) || ac.Critical || ac.Scalar != "<m^2>" || len(ac.Planes) != 8 ||
+		ac.Passed != (len(ac.Failures) == 0) || ac.SpectrumOK != (ac.Spectrum <= ac.SpectrumLimit) ||
 		math.Abs(ac.SpectrumLimit-math.Max(0.05, 1.5*ac.FloorSpectrum)) > 1e-12 || math.Abs(ac.HistLimit-(1.5*ac.FloorHist+0.01)) > 1e-12 {
 		t.Errorf("compare --floor: %+v", ac)
 	}
-	if out := cliMust(t, "compare", genPath, data, "--levels", "2", "--floor", data); !strings.Contains(out, "Generation acceptance") || !strings.Contains(out, "Binder U difference") {
+	if out := cliMust(t, "compare", data, genPath, "--levels", "2", "--floor", train2); !strings.Contains(out, "Generation acceptance") || !strings.Contains(out, "Binder U difference") {
 		t.Errorf("compare --floor table:\n%s", out)
 	}
-	if code, _, stderr := cliRun(context.Background(), "compare", data, genPath, "--floor", genPath); code != 1 || !strings.Contains(stderr, "--floor") {
-		t.Errorf("compare --floor with fewer fields than A: exit %d, %q", code, stderr)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"compare", data, train2, "--floor", genPath}, "fewer than"},
+		{[]string{"compare", data, genPath, "--floor", genPath}, "same file"},
+		{[]string{"compare", data, genPath, "--floor", filepath.Join(dir, "nosuch.npy")}, "--floor"},
+	} {
+		if code, _, stderr := cliRun(context.Background(), c.args...); code != 1 || !strings.Contains(stderr, c.want) {
+			t.Errorf("wcrg %s: exit %d, %q; want exit 1 naming %q", strings.Join(c.args, " "), code, stderr, c.want)
+		}
 	}
 
 	// diagnose: rows k = 1, 2 and the coarsest; the 16×16 first level of
@@ -333,7 +350,8 @@ func TestCLIErrors(t *testing.T) {
 		{[]string{"sample", "--model", missingModel, "--out", filepath.Join(dir, "g.npy"), "--n", "0"}, 2, "--n"},
 		{[]string{"sample", "--model", missingModel, "--out", filepath.Join(dir, "g.txt")}, 2, "--out"},
 		{[]string{"compare", missingNpy}, 2, "two field files"},
-		{[]string{"compare", missingNpy, missingNpy, "--phase", "hot"}, 2, "--phase"},
+		{[]string{"compare", missingNpy, missingNpy, "--floor", missingNpy, "--phase", "hot"}, 2, "--phase"},
+		{[]string{"compare", missingNpy, missingNpy, "--phase", "critical"}, 2, "--floor"},
 		{[]string{"hamiltonian", "--model", missingModel, "--free-window", "99"}, 2, "--free-window"},
 		{[]string{"hamiltonian", "--model", missingModel, "--free-route", "magic"}, 2, "--free-route"},
 		{[]string{"bench", "nosuch"}, 2, "nosuch"},

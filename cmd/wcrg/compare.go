@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/wcrglab/wcrg/engine/fieldio"
+	"github.com/wcrglab/wcrg/engine/lattice"
 	"github.com/wcrglab/wcrg/engine/wavelet"
 	"github.com/wcrglab/wcrg/engine/wcrg"
 	"github.com/wcrglab/wcrg/plots"
@@ -88,7 +90,9 @@ slice of TRAIN (the training fields), averaged over the slices. Criteria: spectr
 error ≤ max(5 %, 1.5 × floor); histogram L1 ≤ 1.5 × floor + 0.01; the std of every
 plane within 3 % or, where the sets cannot resolve 3 %, 3 combined standard
 errors; --phase critical: Binder cumulant within 0.03, --phase disordered: ⟨m²⟩
-within 2 standard errors (there U ≈ 0 is noise).`,
+within 2 standard errors (there U ≈ 0 is noise). The floor slices have as many
+fields as B. The exit status is 0 whether B is accepted or not; the verdict is in
+the last table and in the JSON ("acceptance": "passed", per-criterion "…_ok").`,
 	}
 	c.setup = func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		wname := fs.String("wavelet", "db4", "wavelet of the per-scale statistics: "+strings.Join(wavelet.Names(), ", "))
@@ -99,7 +103,7 @@ within 2 standard errors (there U ≈ 0 is noise).`,
 		crop := fs.Bool("crop", false, "crop non-square or non-power-of-two fields to the largest power-of-two square")
 		patch := fs.Int("patch", 0, "cut fields into patches of this power-of-two side")
 		floorPath := fs.String("floor", "", "training fields: judge B against A with the generation acceptance, floors from A-sized slices of this file")
-		phase := fs.String("phase", "critical", "with --floor: critical (judge the Binder cumulant) or disordered (judge ⟨m²⟩)")
+		phase := fs.String("phase", "", "with --floor: critical (judge the Binder cumulant; the default) or disordered (judge ⟨m²⟩)")
 		return func(ctx context.Context, e *env, args []string) error {
 			if len(args) != 2 {
 				return usagef("want two field files A and B, got %d arguments", len(args))
@@ -111,7 +115,12 @@ within 2 standard errors (there U ≈ 0 is noise).`,
 			if *levels < 0 {
 				return usagef("--levels %d: want 0 (automatic) or a positive count", *levels)
 			}
-			if *phase != "critical" && *phase != "disordered" {
+			switch {
+			case *phase != "" && *floorPath == "":
+				return usagef("--phase %s: only with --floor", *phase)
+			case *phase == "":
+				*phase = "critical"
+			case *phase != "critical" && *phase != "disordered":
 				return usagef("--phase %q: want critical or disordered", *phase)
 			}
 			a, ia, err := readFields(pa, *crop, *patch)
@@ -124,6 +133,21 @@ within 2 standard errors (there U ≈ 0 is noise).`,
 			}
 			if a.L != b.L {
 				return fmt.Errorf("%s holds fields of %d×%d and %s of %d×%d; compare needs one side", pa, a.L, a.L, pb, b.L, b.L)
+			}
+			var train *lattice.Stack
+			var it fieldio.Info
+			if *floorPath != "" {
+				if train, it, err = readFields(*floorPath, *crop, *patch); err != nil {
+					return fmt.Errorf("--floor: %w", err)
+				}
+				switch {
+				case train.L != a.L:
+					return fmt.Errorf("--floor %s holds fields of %d×%d, %s of %d×%d; the floor needs one side", *floorPath, train.L, train.L, pa, a.L, a.L)
+				case train.N < b.N:
+					return fmt.Errorf("--floor %s: %d fields, fewer than the %d of %s; the floor needs at least one slice of that size", *floorPath, train.N, b.N, pb)
+				case it.SHA256 == ia.SHA256 || it.SHA256 == ib.SHA256:
+					return fmt.Errorf("--floor %s is the same file as A or B; the floor needs training fields apart from both", *floorPath)
+				}
 			}
 			for _, x := range []struct {
 				path string
@@ -182,20 +206,10 @@ within 2 standard errors (there U ≈ 0 is noise).`,
 			}
 			tables := []*table{st, pt}
 			var acceptance map[string]any
-			if *floorPath != "" {
-				train, it, err := readFields(*floorPath, *crop, *patch)
-				if err != nil {
-					return err
-				}
-				if train.L != a.L {
-					return fmt.Errorf("--floor %s holds fields of %d×%d, %s of %d×%d; the floor needs one side", *floorPath, train.L, train.L, pa, a.L, a.L)
-				}
-				if train.N < a.N {
-					return fmt.Errorf("--floor %s: %d fields, fewer than the %d of %s; the floor needs at least one slice of that size", *floorPath, train.N, a.N, pa)
-				}
+			if train != nil {
 				acc, err := wcrg.Accept(*a, *train, *b, *wname, cmp.Levels, *phase == "critical")
 				if err != nil {
-					return err
+					return fmt.Errorf("--floor %s: %w", *floorPath, err)
 				}
 				at, js := acceptanceTable(acc, *floorPath)
 				tables = append(tables, at)
@@ -233,7 +247,7 @@ within 2 standard errors (there U ≈ 0 is noise).`,
 }
 
 // acceptanceTable returns the verdict of the generation acceptance as a
-// table and as JSON.
+// table and as JSON; every verdict is Accept's.
 func acceptanceTable(acc *wcrg.Acceptance, floorPath string) (*table, map[string]any) {
 	g := acc.Generated
 	verdict := func(ok bool) string {
@@ -242,32 +256,39 @@ func acceptanceTable(acc *wcrg.Acceptance, floorPath string) (*table, map[string
 		}
 		return "FAIL"
 	}
-	t := &table{title: fmt.Sprintf("Generation acceptance: B against A, floors from %d slices of %d fields of %s (mean)", len(acc.Floors), g.NA, floorPath),
+	t := &table{title: fmt.Sprintf("Generation acceptance: B against A, floors from %d slices of %d fields of %s (mean over the slices)", len(acc.Floors), g.NB, floorPath),
 		header: []string{"criterion", "B vs A", "floor", "limit", "verdict"}}
-	t.add("spectrum max rel. error", g.SpectrumMaxRelErr, acc.FloorSpectrum, acc.SpectrumLimit, verdict(g.SpectrumMaxRelErr <= acc.SpectrumLimit))
-	t.add("histogram L1", g.HistL1, acc.FloorHistL1, acc.HistL1Limit, verdict(g.HistL1 <= acc.HistL1Limit))
-	js := map[string]any{
-		"slices": len(acc.Floors), "floor_spectrum": jsonFloat(acc.FloorSpectrum), "spectrum_limit": jsonFloat(acc.SpectrumLimit),
-		"floor_histogram_l1": jsonFloat(acc.FloorHistL1), "histogram_l1_limit": jsonFloat(acc.HistL1Limit),
-		"critical": acc.Critical, "worst_std": jsonFloat(acc.WorstStd), "worst_std_sigmas": jsonFloat(acc.WorstStdSigmas),
-		"floor_worst_std": jsonFloat(acc.FloorWorstStd), "passed": acc.Passed(), "failures": acc.Failures,
-	}
+	t.add("spectrum max rel. error", g.SpectrumMaxRelErr, acc.FloorSpectrum, acc.SpectrumLimit, verdict(acc.SpectrumOK))
+	t.add("histogram L1", g.HistL1, acc.FloorHistL1, acc.HistL1Limit, verdict(acc.HistL1OK))
+	d, e := acc.Scalar.Diff()
 	if acc.Critical {
-		d, e := g.Scalar("Binder U").Diff()
-		fd, _ := acc.Floors[0].Scalar("Binder U").Diff()
-		t.add("Binder U difference", fmt.Sprintf("%+.4f ± %.4f", d, e), fmt.Sprintf("%+.4f", fd), fmt.Sprintf("±%g", wcrg.AcceptBinder), verdict(math.Abs(d) <= wcrg.AcceptBinder))
+		t.add("Binder U difference", fmt.Sprintf("%+.4f ± %.4f", d, e), fmt.Sprintf("%+.4f", acc.FloorScalarDiff), fmt.Sprintf("±%g", wcrg.AcceptBinder), verdict(acc.ScalarOK))
 	} else {
-		d, e := g.Scalar("<m^2>").Diff()
-		fd, _ := acc.Floors[0].Scalar("<m^2>").Diff()
-		t.add("⟨m²⟩ difference", fmt.Sprintf("%+.4g ± %.4g", d, e), fmt.Sprintf("%+.4g", fd), fmt.Sprintf("%gσ", wcrg.AcceptM2Sigmas), verdict(math.Abs(d) <= wcrg.AcceptM2Sigmas*e))
+		t.add("⟨m²⟩ difference", fmt.Sprintf("%+.4g ± %.4g", d, e), fmt.Sprintf("%+.4g", acc.FloorScalarDiff), fmt.Sprintf("%gσ", wcrg.AcceptM2Sigmas), verdict(acc.ScalarOK))
 	}
-	stdOK := true
-	for _, f := range acc.Failures {
-		stdOK = stdOK && !strings.HasPrefix(f, "φ")
-	}
-	t.add("worst per-scale std", fmt.Sprintf("%.1f %% (%.1fσ)", 100*acc.WorstStd, acc.WorstStdSigmas), fmt.Sprintf("%.1f %%", 100*acc.FloorWorstStd),
-		fmt.Sprintf("%g %% or %gσ", 100*wcrg.AcceptStdRelative, wcrg.AcceptStdSigmas), verdict(stdOK))
+	p := acc.Planes[acc.Tightest]
+	t.add("per-scale std, tightest plane", fmt.Sprintf("%s: %.1f %% (%.1fσ)", wcrg.PlaneName(p.Level, p.Channel), 100*p.Relative, p.Sigmas),
+		fmt.Sprintf("%d of %d slices fail", acc.FloorStdFailures, len(acc.Floors)),
+		fmt.Sprintf("%g %% or %gσ", 100*wcrg.AcceptStdRelative, wcrg.AcceptStdSigmas), verdict(acc.StdOK))
 	t.add("verdict", "", "", "", map[bool]string{true: "accepted", false: "rejected"}[acc.Passed()])
+	failures := acc.Failures
+	if failures == nil {
+		failures = []string{}
+	}
+	var planes []map[string]any
+	for _, p := range acc.Planes {
+		planes = append(planes, map[string]any{"level": p.Level, "channel": p.Channel, "relative": jsonFloat(p.Relative),
+			"sigmas": jsonFloat(p.Sigmas), "passed": p.Passed()})
+	}
+	js := map[string]any{
+		"slices": len(acc.Floors), "slice_fields": g.NB,
+		"spectrum": jsonFloat(g.SpectrumMaxRelErr), "floor_spectrum": jsonFloat(acc.FloorSpectrum), "spectrum_limit": jsonFloat(acc.SpectrumLimit), "spectrum_ok": acc.SpectrumOK,
+		"histogram_l1": jsonFloat(g.HistL1), "floor_histogram_l1": jsonFloat(acc.FloorHistL1), "histogram_l1_limit": jsonFloat(acc.HistL1Limit), "histogram_l1_ok": acc.HistL1OK,
+		"critical": acc.Critical, "scalar": acc.Scalar.Name, "scalar_diff": jsonFloat(d), "scalar_err": jsonFloat(e),
+		"floor_scalar_diff": jsonFloat(acc.FloorScalarDiff), "scalar_ok": acc.ScalarOK,
+		"planes": planes, "std_ok": acc.StdOK, "floor_std_failures": acc.FloorStdFailures,
+		"passed": acc.Passed(), "failures": failures,
+	}
 	return t, js
 }
 

@@ -21,7 +21,7 @@ func (s Statistic) Diff() (d, err float64) {
 }
 
 // Scalar returns the scalar statistic of that name (see Compare), or one
-// of NaN values if the comparison has none.
+// with NaN values if the comparison has none.
 func (c *Comparison) Scalar(name string) Statistic {
 	for _, s := range c.Scalars {
 		if s.Name == name {

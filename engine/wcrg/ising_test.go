@@ -72,7 +72,7 @@ func TestIsingFromFirstCoarseScale(t *testing.T) {
 	set := DefaultSettings()
 	set.Seed = 5
 	set.MLFromLevel, set.PairNodes = 1, 12
-	m, err := Fit(context.Background(), train, set, Provenance{File: "ising L=64 β_c, coarse-grained once (db4)"}, nil)
+	m, err := Fit(context.Background(), train, set, Provenance{File: "ising L=128 β_c, coarse-grained twice (db4)"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
