@@ -85,14 +85,15 @@ per-scale std, each as PNG, SVG and PDF with the numbers as CSV, plus compare.js
 
 With --floor TRAIN, A is the reference (held-out data) and B the generated fields,
 and compare also gives the verdict of the generation acceptance, each figure judged
-against its noise floor: the same figure between A and every disjoint A-sized
-slice of TRAIN (the training fields), averaged over the slices. Criteria: spectrum
-error ≤ max(5 %, 1.5 × floor); histogram L1 ≤ 1.5 × floor + 0.01; the std of every
+against its noise floor: the same figure between A and every disjoint slice of
+TRAIN (the training fields) with as many fields as B, averaged over the slices
+(TRAIN must hold at least as many fields as B and be neither A nor B). Criteria:
+spectrum error ≤ max(5 %, 1.5 × floor); histogram L1 ≤ 1.5 × floor + 0.01; the std of every
 plane within 3 % or, where the sets cannot resolve 3 %, 3 combined standard
 errors; --phase critical: Binder cumulant within 0.03, --phase disordered: ⟨m²⟩
-within 2 standard errors (there U ≈ 0 is noise). The floor slices have as many
-fields as B. The exit status is 0 whether B is accepted or not; the verdict is in
-the last table and in the JSON ("acceptance": "passed", per-criterion "…_ok").`,
+within 2 standard errors (there U ≈ 0 is noise). The exit status is 0 whether B
+is accepted or not; the verdict is in the last table and in the JSON object
+"acceptance" (its "passed", and "…_ok" per criterion).`,
 	}
 	c.setup = func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		wname := fs.String("wavelet", "db4", "wavelet of the per-scale statistics: "+strings.Join(wavelet.Names(), ", "))
@@ -102,7 +103,7 @@ the last table and in the JSON ("acceptance": "passed", per-criterion "…_ok").
 		nameB := fs.String("name-b", "", "legend name of B (default: its file name)")
 		crop := fs.Bool("crop", false, "crop non-square or non-power-of-two fields to the largest power-of-two square")
 		patch := fs.Int("patch", 0, "cut fields into patches of this power-of-two side")
-		floorPath := fs.String("floor", "", "training fields: judge B against A with the generation acceptance, floors from A-sized slices of this file")
+		floorPath := fs.String("floor", "", "training fields: judge B against A with the generation acceptance, floors from B-sized slices of this file")
 		phase := fs.String("phase", "", "with --floor: critical (judge the Binder cumulant; the default) or disordered (judge ⟨m²⟩)")
 		return func(ctx context.Context, e *env, args []string) error {
 			if len(args) != 2 {
