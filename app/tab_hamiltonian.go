@@ -191,7 +191,7 @@ func hamiltonianSummary(h *wcrg.Hamiltonian, beta float64) string {
 	}
 	fmt.Fprintf(&b, "\nnon-invariance %.2g\n\nScale potentials: deviation from a quadratic\n", h.NonInvariance)
 	for _, p := range h.Potentials[1:] {
-		fmt.Fprintf(&b, "V_%d: %.3g (%.0f %% of V_0's depth %.3g)\n", p.Level, p.MaxDev, 100*p.MaxDev/h.Depth, h.Depth)
+		fmt.Fprintf(&b, "V_%d: %.3g (%.0f %% of V_0's depth %.3g); v̄_%d/ṽ_%d amplitude %.3g\n", p.Level, p.MaxDev, 100*p.MaxDev/h.Depth, h.Depth, p.Level+1, p.Level, p.Amplitude)
 	}
 	return b.String()
 }

@@ -286,7 +286,8 @@ func TestCLIPipeline(t *testing.T) {
 			Raw  float64 `json:"raw"`
 		} `json:"couplings"`
 		Potentials []struct {
-			Level int `json:"level"`
+			Level     int      `json:"level"`
+			Amplitude *float64 `json:"amplitude"`
 		} `json:"potentials"`
 		Phi4 *struct {
 			BetaFromK float64
@@ -298,6 +299,13 @@ func TestCLIPipeline(t *testing.T) {
 	cliJSON(t, &ham, "hamiltonian", "--model", modelPath, "--free-window", "2", "--free-nodes", "8", "--out", hamDir)
 	if len(ham.Couplings) < 3 || ham.Couplings[1].Name != "K(e1)" || len(ham.Potentials) != 3 || ham.Phi4 == nil || !ham.Phi4.Known {
 		t.Errorf("hamiltonian JSON: %+v", ham)
+	}
+	for _, p := range ham.Potentials {
+		// V_0 has no amplitude (null); the φ⁴ wells of v̄_{j+1} and ṽ_j
+		// make it a positive number at j ≥ 1.
+		if (p.Level == 0) != (p.Amplitude == nil) || (p.Amplitude != nil && !(*p.Amplitude > 0)) {
+			t.Errorf("hamiltonian JSON: V_%d amplitude %v", p.Level, p.Amplitude)
+		}
 	}
 	if ham.Phi4 != nil && ham.Phi4.BetaFromK != -ham.Couplings[1].Raw {
 		t.Errorf("β estimate %g is not −K(e1) = %g", ham.Phi4.BetaFromK, -ham.Couplings[1].Raw)

@@ -37,6 +37,9 @@ type potentialRow struct {
 	MaxDev  float64 `json:"max_dev"`
 	RelDev  float64 `json:"rel_dev"` // MaxDev / depth of V_0
 	Passes  bool    `json:"vanishes"`
+	// Amplitude is c in v̄_{j+1} ≈ c·ṽ_j (wcrg.ScalePotential.Amplitude);
+	// null when undefined.
+	Amplitude jsonFloat `json:"amplitude"`
 }
 
 // quarticFit is V_0(t) ≈ c + a t² + b t⁴ in raw units.
@@ -145,7 +148,9 @@ with one translation-invariant kernel K (zero-mass gauge: Σ_s K(s) = 0, the
 difference moved into V_0) and V_0 = v̄_1, V_j = v̄_{j+1} − ṽ_j (the quadratic
 part of V_j, j ≥ 1, moved into K). Prints the leading couplings K(s) in the data's
 units, and per scale the deviation of V_j (j ≥ 1) from a quadratic relative to the
-well depth of V_0 (the spec's "V_j ≈ 0" check at 5 %). For scale-only standardized
+well depth of V_0 (the spec's "V_j ≈ 0" check at 5 %), and the amplitude c of the
+two potentials whose difference V_j is, v̄_{j+1} ≈ c·ṽ_j beyond their quadratic
+parts (1 when they cancel). For scale-only standardized
 (Z₂-symmetric, φ⁴-like) models it fits V_0(t) = c + a t² + b t⁴ in data units and
 estimates β = −K(e₁); for data made by 'wcrg generate phi4' it shows the exact
 values K = −βΔ, V_0 = t⁴ − (1+2β)t² beside them.
@@ -242,12 +247,13 @@ units with the quartic fit, and all V_j in standardized units.`,
 			}
 
 			pt := &table{title: fmt.Sprintf("Scale potentials V_j (standardized units; V_j ≈ 0 when its deviation from a quadratic is < %.0f %% of V_0's well depth %.4g)", 100*vanishThreshold, h.Depth),
-				header: []string{"j", "side", "range of φ_j", "t² moved into K", "max dev", "dev / depth", "V_j ≈ 0"}}
+				header: []string{"j", "side", "range of φ_j", "t² moved into K", "max dev", "dev / depth", "V_j ≈ 0", "v̄_j+1 / ṽ_j"}}
 			var pots []potentialRow
 			for _, v := range h.Potentials {
 				r := potentialRow{Level: v.Level, Side: L >> v.Level, Lo: v.Lo, Hi: v.Hi, MovedT2: v.Moved[0], MaxDev: v.MaxDev}
 				if v.Level == 0 {
-					pt.add(0, r.Side, fmt.Sprintf("[%s, %s]", fmtFloat(v.Lo), fmtFloat(v.Hi)), "–", "–", "–", "(V_0: depth "+fmtFloat(h.Depth)+")")
+					r.Amplitude = jsonFloat(math.NaN())
+					pt.add(0, r.Side, fmt.Sprintf("[%s, %s]", fmtFloat(v.Lo), fmtFloat(v.Hi)), "–", "–", "–", "(V_0: depth "+fmtFloat(h.Depth)+")", "–")
 					pots = append(pots, r)
 					continue
 				}
@@ -255,9 +261,14 @@ units with the quartic fit, and all V_j in standardized units.`,
 					r.RelDev = v.MaxDev / h.Depth
 				}
 				r.Passes = h.Depth > 0 && r.RelDev < vanishThreshold
+				r.Amplitude = jsonFloat(v.Amplitude)
 				pots = append(pots, r)
+				amp := "–"
+				if !math.IsNaN(v.Amplitude) {
+					amp = fmt.Sprintf("%.3f", v.Amplitude)
+				}
 				pt.add(v.Level, r.Side, fmt.Sprintf("[%s, %s]", fmtFloat(v.Lo), fmtFloat(v.Hi)), r.MovedT2, r.MaxDev,
-					fmt.Sprintf("%.1f %%", 100*r.RelDev), map[bool]string{true: "yes", false: "no"}[r.Passes])
+					fmt.Sprintf("%.1f %%", 100*r.RelDev), map[bool]string{true: "yes", false: "no"}[r.Passes], amp)
 			}
 			tables := []*table{kt, pt}
 			result := map[string]any{"model": *modelPath, "data": dpath, "fields": st.N, "L": L, "levels": m.Levels,

@@ -166,6 +166,15 @@ type ScalePotential struct {
 	// Moved holds (a, b, c) of the quadratic a t² + b t + c fitted to V_j over
 	// the data marginal of φ_j; its t² part was moved into the kernel K (j ≥ 1).
 	MaxDev float64 // max |V_j − quadratic| over [Lo, Hi] (j ≥ 1); see Hamiltonian.Depth
+	// Amplitude (j ≥ 1) compares the two potentials V_j is the difference
+	// of, v̄_{j+1} (of the next coarser conditional, or the coarsest energy)
+	// and ṽ_j (of the free energy), each without its quadratic fit: the
+	// least-squares c in v̄_{j+1} ≈ c·ṽ_j over the data values in [Lo, Hi].
+	// c = 1 when they cancel; a V_j that keeps the shape of the wells with
+	// c ≠ 1 points at conditionals whose fluctuations, integrated out, give
+	// wells of another depth than the next scale sees. NaN when ṽ_j is
+	// quadratic.
+	Amplitude float64
 }
 
 // Hamiltonian is the reconstructed microscopic energy (spec §5.4)
@@ -290,6 +299,7 @@ func BuildHamiltonian(m *Model, free []*energy.Model, fields lattice.Stack) (*Ha
 		return func(t float64) float64 { return v.Eval(t, 0) }
 	}
 	vj := make([]func(float64) float64, J+1)
+	aboves, belows := make([]func(float64) float64, J+1), make([]func(float64) float64, J+1)
 	for j := 0; j <= J; j++ {
 		var above func(float64) float64 // v̄_{j+1}, or the coarsest potential
 		switch {
@@ -308,6 +318,7 @@ func BuildHamiltonian(m *Model, free []*energy.Model, fields lattice.Stack) (*Ha
 		}
 		below := pot(free[j-1]) // ṽ_j
 		vj[j] = func(t float64) float64 { return above(t) - below(t) }
+		aboves[j], belows[j] = above, below
 	}
 	moved := make([]float64, J+1)
 	for j := 0; j <= J; j++ {
@@ -320,6 +331,7 @@ func BuildHamiltonian(m *Model, free []*energy.Model, fields lattice.Stack) (*Ha
 		if j >= 1 {
 			p.Moved = fitQuadratic(vj[j], v, p.Lo, p.Hi)
 			moved[j] = p.Moved[0]
+			p.Amplitude = amplitudeRatio(aboves[j], belows[j], v, p.Lo, p.Hi)
 		}
 		const n = 201
 		for k := 0; k < n; k++ {
@@ -351,6 +363,28 @@ func BuildHamiltonian(m *Model, free []*energy.Model, fields lattice.Stack) (*Ha
 	vmin := slices.Min(p0.V)
 	h.Depth = interp(p0.Grid, p0.V, 0) - vmin
 	return h, nil
+}
+
+// amplitudeRatio returns the least-squares c in f ≈ c·g + quadratic over
+// the data values in [lo, hi] (sorted), with f and g each first stripped of
+// its own quadratic fit; NaN when g is quadratic there.
+func amplitudeRatio(f, g func(float64) float64, sorted []float64, lo, hi float64) float64 {
+	qf, qg := fitQuadratic(f, sorted, lo, hi), fitQuadratic(g, sorted, lo, hi)
+	var fg, gg, ff float64
+	step := max(1, len(sorted)/20000)
+	for i := 0; i < len(sorted); i += step {
+		t := sorted[i]
+		if t < lo || t > hi {
+			continue
+		}
+		rf := f(t) - (qf[0]*t*t + qf[1]*t + qf[2])
+		rg := g(t) - (qg[0]*t*t + qg[1]*t + qg[2])
+		fg, gg, ff = fg+rf*rg, gg+rg*rg, ff+rf*rf
+	}
+	if !(gg > 1e-12*math.Max(ff, 1e-300)) {
+		return math.NaN()
+	}
+	return fg / gg
 }
 
 // fitQuadratic fits a t² + b t + c to f by least squares over the data

@@ -42,3 +42,21 @@ func TestHamiltonianGaussian(t *testing.T) {
 		t.Errorf("nearest-neighbour coupling %.4f, want −1 within 5 %%", k)
 	}
 }
+
+// TestAmplitudeRatio: the amplitude of one potential against another
+// ignores their quadratic parts, and is undefined against a quadratic.
+func TestAmplitudeRatio(t *testing.T) {
+	var sorted []float64
+	for k := 0; k <= 2000; k++ {
+		sorted = append(sorted, -1.5+3*float64(k)/2000)
+	}
+	g := func(x float64) float64 { return x*x*x*x - 2*x*x }
+	f := func(x float64) float64 { return 1.3*g(x) + 0.7*x*x - 0.2*x + 5 }
+	if c := amplitudeRatio(f, g, sorted, -1.4, 1.4); math.Abs(c-1.3) > 1e-9 {
+		t.Errorf("amplitude of 1.3 g + quadratic against g: %v, want 1.3", c)
+	}
+	quad := func(x float64) float64 { return 3*x*x + 1 }
+	if c := amplitudeRatio(f, quad, sorted, -1.4, 1.4); !math.IsNaN(c) {
+		t.Errorf("amplitude against a quadratic: %v, want NaN", c)
+	}
+}
