@@ -370,7 +370,7 @@ func BuildHamiltonian(m *Model, free []*energy.Model, fields lattice.Stack) (*Ha
 // its own quadratic fit; NaN when g is quadratic there.
 func amplitudeRatio(f, g func(float64) float64, sorted []float64, lo, hi float64) float64 {
 	qf, qg := fitQuadratic(f, sorted, lo, hi), fitQuadratic(g, sorted, lo, hi)
-	var fg, gg, ff float64
+	var fg, gg, g2 float64
 	step := max(1, len(sorted)/20000)
 	for i := 0; i < len(sorted); i += step {
 		t := sorted[i]
@@ -379,9 +379,10 @@ func amplitudeRatio(f, g func(float64) float64, sorted []float64, lo, hi float64
 		}
 		rf := f(t) - (qf[0]*t*t + qf[1]*t + qf[2])
 		rg := g(t) - (qg[0]*t*t + qg[1]*t + qg[2])
-		fg, gg, ff = fg+rf*rg, gg+rg*rg, ff+rf*rf
+		fg, gg, g2 = fg+rf*rg, gg+rg*rg, g2+g(t)*g(t)
 	}
-	if !(gg > 1e-12*math.Max(ff, 1e-300)) {
+	// g's non-quadratic part must stand above the rounding of its fit.
+	if !(gg > 1e-20*g2) {
 		return math.NaN()
 	}
 	return fg / gg

@@ -59,4 +59,11 @@ func TestAmplitudeRatio(t *testing.T) {
 	if c := amplitudeRatio(f, quad, sorted, -1.4, 1.4); !math.IsNaN(c) {
 		t.Errorf("amplitude against a quadratic: %v, want NaN", c)
 	}
+	if c := amplitudeRatio(quad, quad, sorted, -1.4, 1.4); !math.IsNaN(c) {
+		t.Errorf("amplitude of a quadratic against a quadratic: %v, want NaN", c)
+	}
+	zero := func(float64) float64 { return 0 }
+	if c := amplitudeRatio(f, zero, sorted, -1.4, 1.4); !math.IsNaN(c) {
+		t.Errorf("amplitude against no potential: %v, want NaN", c)
+	}
 }
