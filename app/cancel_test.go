@@ -169,7 +169,9 @@ func TestGenerateTabAndCancel(t *testing.T) {
 // potential fields reach the fit (pair potentials on the ML scales whose
 // finer field is at least 4×4, named in the diagnostics); pair potentials
 // without maximum likelihood are refused with a message; the Hamiltonian
-// tab refuses such a model with the engine's reason.
+// tab reconstructs H₀ of such a model by the regression route, listing the
+// pair potentials' coupling and rest, and refuses the thermodynamic
+// integration route with the engine's reason.
 func TestEstimatePairPotentials(t *testing.T) {
 	a := newTestApp(t)
 	generateSmallPhi4(t, a)
@@ -201,8 +203,23 @@ func TestEstimatePairPotentials(t *testing.T) {
 	if !strings.Contains(e.diag.Text, "pair potentials") || !strings.Contains(e.diag.Text, "ML from level 1") {
 		t.Errorf("diagnostics: %q", e.diag.Text)
 	}
-	ui(a.ham.start)
+	ui(func() {
+		a.ham.route.SetSelected(routeRegression)
+		a.ham.start()
+	})
+	if err := a.jobs.Wait(); err != nil {
+		t.Fatalf("H₀ of a model with pair potentials (regression route): %v", err)
+	}
+	var text string
+	ui(func() { text = a.ham.table.Text })
+	if !strings.Contains(text, "Pair potentials on φ_j") || !strings.Contains(text, "j = 0: q") || !strings.Contains(text, "j = 2: q") {
+		t.Errorf("Hamiltonian summary of a pair model:\n%s", text)
+	}
+	ui(func() {
+		a.ham.route.SetSelected(routeTI)
+		a.ham.start()
+	})
 	if err := a.jobs.Wait(); err == nil || !strings.Contains(err.Error(), "pair potentials") {
-		t.Errorf("H₀ of a model with pair potentials: %v", err)
+		t.Errorf("H₀ of a model with pair potentials by thermodynamic integration: %v", err)
 	}
 }

@@ -193,5 +193,17 @@ func hamiltonianSummary(h *wcrg.Hamiltonian, beta float64) string {
 	for _, p := range h.Potentials[1:] {
 		fmt.Fprintf(&b, "V_%d: %-8.3g %3.0f %%   c %.3g\n", p.Level, p.MaxDev, 100*p.MaxDev/h.Depth, p.Amplitude)
 	}
+	var pairs []wcrg.ScalePotential
+	for _, p := range h.Potentials {
+		if p.Pair {
+			pairs = append(pairs, p)
+		}
+	}
+	if len(pairs) > 0 {
+		fmt.Fprintf(&b, "\nPair potentials on φ_j: on-site parts\nin V_j, q φ(x)φ(x+e) in K; the rest\n(RMS, %% of V_0's depth) is a pair\ninteraction H₀'s form does not have\n")
+		for _, p := range pairs {
+			fmt.Fprintf(&b, "j = %d: q %-8.3g rest %3.0f %%\n", p.Level, p.PairCoupling, 100*p.PairResidual/h.Depth)
+		}
+	}
 	return b.String()
 }

@@ -40,6 +40,13 @@ type potentialRow struct {
 	// Amplitude is c in v̄_{j+1} ≈ c·ṽ_j (wcrg.ScalePotential.Amplitude);
 	// null when undefined.
 	Amplitude jsonFloat `json:"amplitude"`
+	// With a pair potential on φ_j (wcrg.ScalePotential.Pair): the
+	// nearest-neighbour coupling q_j moved into K, and the RMS of what is
+	// left of the pair interaction, also relative to V_0's depth.
+	Pair            bool    `json:"pair"`
+	PairCoupling    float64 `json:"pair_coupling,omitempty"`
+	PairResidual    float64 `json:"pair_residual,omitempty"`
+	PairResidualRel float64 `json:"pair_residual_rel,omitempty"`
 }
 
 // quarticFit is V_0(t) ≈ c + a t² + b t⁴ in raw units.
@@ -150,7 +157,12 @@ part of V_j, j ≥ 1, moved into K). Prints the leading couplings K(s) in the da
 units, and per scale the deviation of V_j (j ≥ 1) from a quadratic relative to the
 well depth of V_0 (the spec's "V_j ≈ 0" check at 5 %), and the amplitude c of the
 two potentials whose difference V_j is, v̄_{j+1} ≈ c·ṽ_j beyond their quadratic
-parts (1 when they cancel). For scale-only standardized
+parts (1 when they cancel). A model with nearest-neighbour pair potentials
+('wcrg fit --pair-nodes') gets them in its free energies too (regression route
+only); each pair potential on φ_j is split over the data's bonds into on-site
+parts (into V_j), a coupling q φ(x)φ(x+e) (into K), and a rest, a pair
+interaction H₀'s form does not have, whose RMS is printed beside the scale's
+deviation. For scale-only standardized
 (Z₂-symmetric, φ⁴-like) models it fits V_0(t) = c + a t² + b t⁴ in data units and
 estimates β = −K(e₁); for data made by 'wcrg generate phi4' it shows the exact
 values K = −βΔ, V_0 = t⁴ − (1+2β)t² beside them.
@@ -246,14 +258,36 @@ units with the quartic fit, and all V_j in standardized units.`,
 				kt.add(row...)
 			}
 
+			anyPair := false
+			for _, v := range h.Potentials {
+				anyPair = anyPair || v.Pair
+			}
 			pt := &table{title: fmt.Sprintf("Scale potentials V_j (standardized units; V_j ≈ 0 when its deviation from a quadratic is < %.0f %% of V_0's well depth %.4g)", 100*vanishThreshold, h.Depth),
 				header: []string{"j", "side", "range of φ_j", "t² moved into K", "max dev", "dev / depth", "V_j ≈ 0", "v̄_j+1 / ṽ_j"}}
+			if anyPair {
+				pt.header = append(pt.header, "pair q → K", "pair rest (RMS)", "rest / depth")
+				pt.title += "; with pair potentials on φ_j, their on-site parts are in V_j, their bilinear part q φ(x)φ(x+e) in K, and the rest is a pair interaction H₀'s form does not have"
+			}
+			pairCols := func(r *potentialRow, v wcrg.ScalePotential) []any {
+				if !v.Pair {
+					if anyPair {
+						return []any{"–", "–", "–"}
+					}
+					return nil
+				}
+				r.Pair, r.PairCoupling, r.PairResidual = true, v.PairCoupling, v.PairResidual
+				if h.Depth > 0 {
+					r.PairResidualRel = v.PairResidual / h.Depth
+				}
+				return []any{v.PairCoupling, v.PairResidual, fmt.Sprintf("%.1f %%", 100*r.PairResidualRel)}
+			}
 			var pots []potentialRow
 			for _, v := range h.Potentials {
 				r := potentialRow{Level: v.Level, Side: L >> v.Level, Lo: v.Lo, Hi: v.Hi, MovedT2: v.Moved[0], MaxDev: v.MaxDev}
 				if v.Level == 0 {
 					r.Amplitude = jsonFloat(math.NaN())
-					pt.add(0, r.Side, fmt.Sprintf("[%s, %s]", fmtFloat(v.Lo), fmtFloat(v.Hi)), "–", "–", "–", "(V_0: depth "+fmtFloat(h.Depth)+")", "–")
+					row := []any{0, r.Side, fmt.Sprintf("[%s, %s]", fmtFloat(v.Lo), fmtFloat(v.Hi)), "–", "–", "–", "(V_0: depth " + fmtFloat(h.Depth) + ")", "–"}
+					pt.add(append(row, pairCols(&r, v)...)...)
 					pots = append(pots, r)
 					continue
 				}
@@ -262,13 +296,14 @@ units with the quartic fit, and all V_j in standardized units.`,
 				}
 				r.Passes = h.Depth > 0 && r.RelDev < vanishThreshold
 				r.Amplitude = jsonFloat(v.Amplitude)
-				pots = append(pots, r)
 				amp := "–"
 				if !math.IsNaN(v.Amplitude) {
 					amp = fmt.Sprintf("%.3f", v.Amplitude)
 				}
-				pt.add(v.Level, r.Side, fmt.Sprintf("[%s, %s]", fmtFloat(v.Lo), fmtFloat(v.Hi)), r.MovedT2, r.MaxDev,
-					fmt.Sprintf("%.1f %%", 100*r.RelDev), map[bool]string{true: "yes", false: "no"}[r.Passes], amp)
+				row := []any{v.Level, r.Side, fmt.Sprintf("[%s, %s]", fmtFloat(v.Lo), fmtFloat(v.Hi)), r.MovedT2, r.MaxDev,
+					fmt.Sprintf("%.1f %%", 100*r.RelDev), map[bool]string{true: "yes", false: "no"}[r.Passes], amp}
+				pt.add(append(row, pairCols(&r, v)...)...)
+				pots = append(pots, r)
 			}
 			tables := []*table{kt, pt}
 			result := map[string]any{"model": *modelPath, "data": dpath, "fields": st.N, "L": L, "levels": m.Levels,

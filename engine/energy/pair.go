@@ -155,3 +155,25 @@ func ForEachBond(field []float64, side int, f func(s, d float64, x, y int)) {
 		}
 	}
 }
+
+// PairPotential is a model's pair potential w(s, d) (see PairBasis), for
+// reading it off a fitted model.
+type PairPotential struct {
+	Basis PairBasis
+	grid  *pairGrid
+}
+
+// PairPotential returns the model's pair potential, or nil without one.
+func (m *Model) PairPotential() *PairPotential {
+	if m.Pair.Len() == 0 {
+		return nil
+	}
+	return &PairPotential{Basis: m.Pair, grid: newPairGrid(m.Pair, m.PairCoefficients())}
+}
+
+// Eval returns w(s, d) at the bond mean s and difference d (0 beyond the
+// support, one node spacing outside the grid).
+func (p *PairPotential) Eval(s, d float64) float64 {
+	v, _, _ := p.grid.eval(s, d)
+	return v
+}

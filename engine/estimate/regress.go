@@ -29,7 +29,9 @@ type RegressionResult struct {
 // solved like score matching (diagonal normalization, ridge, Cholesky). It
 // is the free-energy route of spec §5.2, where T = ∇_{φ_j}Ē_j at data pairs
 // and m models F̃_j(φ_j). Only first derivatives of the basis enter, so hats
-// are allowed. It sets m.Theta.
+// are allowed. A plain model with a pair potential is regressed on its
+// explicit feature gradients (the spectral accumulator has no pair
+// features). It sets m.Theta.
 func RegressGradients(ctx context.Context, m *energy.Model, s *Samples, target GradientTarget, ridge float64, workers int) (*RegressionResult, error) {
 	if err := s.Check(m); err != nil {
 		return nil, err
@@ -38,6 +40,9 @@ func RegressGradients(ctx context.Context, m *energy.Model, s *Samples, target G
 		ridge = DefaultRidge
 	}
 	workers = parallel.Workers(workers)
+	if m.Pair.Len() > 0 {
+		return regressExplicit(ctx, m, s, target, ridge, workers)
+	}
 	nc, bounds := parallel.Chunks(s.Count, (s.Count+scoreChunks-1)/scoreChunks)
 	grams := make([]*gram, nc)
 	var mu sync.Mutex

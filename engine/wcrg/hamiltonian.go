@@ -78,11 +78,21 @@ func (m *Model) standardized(fields lattice.Stack) lattice.Stack {
 // of every conditional by regressing their gradients (spec §5.2):
 // ∇_{φ_j}F̄_j = E[∇_{φ_j}Ē_j | φ_j], so θ̃_j minimizes E‖∇Ũ_j·θ̃ − ∇_{φ_j}Ē_j‖²
 // over the training pairs. fields are in raw units. F̃[j−1] models level j.
+//
+// When the energy of the next coarser scale (Ē_{j+1}, or the coarsest) has
+// a nearest-neighbour pair potential on φ_j, F̃_j gets one too, on the same
+// number of nodes over the data's bonds of φ_j, so that the non-local part
+// of the coarse energy E_j is represented alike on both sides of
+// V_j = v̄_{j+1} − ṽ_j (φ⁴ at β = 0.68, L = 32, ML + 12×12 pairs: V_1's
+// deviation from a quadratic falls from 28 % to 4 % of V_0's depth).
+// The thermodynamic-integration route does not take pair potentials.
 func FitFreeEnergies(ctx context.Context, m *Model, fields lattice.Stack, set FreeSettings, progress func(level int)) ([]*energy.Model, error) {
-	if err := m.refusePairs(); err != nil {
-		return nil, err
-	}
 	set = set.withDefaults()
+	if set.Route == RouteTI {
+		if err := m.refusePairs(); err != nil {
+			return nil, err
+		}
+	}
 	if fields.L != m.L {
 		return nil, fmt.Errorf("wcrg: fields of side %d for a model of side %d", fields.L, m.L)
 	}
@@ -106,6 +116,11 @@ func FitFreeEnergies(ctx context.Context, m *Model, fields lattice.Stack, set Fr
 		f, err := energy.NewPlain(n, set.Window, sb)
 		if err != nil {
 			return nil, err
+		}
+		if above := m.energyOn(j); above != nil && above.Pair.Len() > 0 && n >= PairMinSide {
+			if err := f.AddPair(pairBasisFor(above.Pair.Nodes, plain.Varying, n)); err != nil {
+				return nil, fmt.Errorf("wcrg: free energy of scale %d: %w", j, err)
+			}
 		}
 		cond := m.Conditionals[j-1]
 		switch set.Route {
@@ -175,6 +190,15 @@ type ScalePotential struct {
 	// wells of another depth than the next scale sees. NaN when ṽ_j is
 	// quadratic.
 	Amplitude float64
+	// Pair is set when a nearest-neighbour pair potential acts on φ_j (of
+	// the energy above, w̄_{j+1}, or of F̃_j, w̃_j). Their on-site parts are
+	// in V and the bilinear part of their difference W_j = w̄_{j+1} − w̃_j,
+	// PairCoupling q, is in the kernel (K(e₁) = K(e₂) += q, on φ_j); the
+	// rest of W_j, a genuine pair interaction that H₀'s form does not have,
+	// has the RMS PairResidual over the data's bonds, to be judged against
+	// Hamiltonian.Depth like MaxDev (pairSplit).
+	Pair                       bool
+	PairCoupling, PairResidual float64
 }
 
 // Hamiltonian is the reconstructed microscopic energy (spec §5.4)
@@ -246,8 +270,18 @@ func quadOnly(e *energy.Model) *energy.Model {
 	return &c
 }
 
-// refusePairs returns the error of the H₀ reconstruction for a model with
-// pair potentials (Settings.PairNodes), which it does not include yet.
+// energyOn returns the fitted energy whose terms act on φ_j: the
+// conditional Ē_{j+1} for j < J, the coarsest energy for j = J (nil when
+// it is the exact 1-D density, which has no pair potential).
+func (m *Model) energyOn(j int) *energy.Model {
+	if j < m.Levels {
+		return m.Conditionals[j]
+	}
+	return m.CoarsestEnergy
+}
+
+// refusePairs returns the error of thermodynamic integration for a model
+// with pair potentials (Settings.PairNodes), which it does not include.
 func (m *Model) refusePairs() error {
 	lv := m.PairLevels()
 	if len(lv) == 0 {
@@ -261,7 +295,7 @@ func (m *Model) refusePairs() error {
 			where = append(where, fmt.Sprintf("Ē_%d", j))
 		}
 	}
-	return fmt.Errorf("wcrg: %s of this model have nearest-neighbour pair potentials, which the reconstructed H₀ (kernel K and potentials V_j) does not include yet; fit without pair potentials to reconstruct H₀", strings.Join(where, ", "))
+	return fmt.Errorf("wcrg: %s of this model have nearest-neighbour pair potentials, which the thermodynamic-integration route of the free energies does not include; use the regression route", strings.Join(where, ", "))
 }
 
 // BuildHamiltonian assembles H₀ from a model, its free energies and the
@@ -270,8 +304,10 @@ func BuildHamiltonian(m *Model, free []*energy.Model, fields lattice.Stack) (*Ha
 	if len(free) != m.Levels {
 		return nil, fmt.Errorf("wcrg: %d free energies for %d levels", len(free), m.Levels)
 	}
-	if err := m.refusePairs(); err != nil {
-		return nil, err
+	for j, f := range free {
+		if f == nil {
+			return nil, fmt.Errorf("wcrg: no free energy of scale %d", j+1)
+		}
 	}
 	L, J := m.L, m.Levels
 	h := &Hamiltonian{L: L, Levels: J, Mean: m.Mean, Scale: m.Scale}
@@ -287,6 +323,43 @@ func BuildHamiltonian(m *Model, free []*energy.Model, fields lattice.Stack) (*Ha
 		values[0] = append(values[0], f...)
 		for j := 1; j <= J; j++ {
 			values[j] = append(values[j], dec.Coarse(j)...)
+		}
+	}
+
+	// Pair potentials acting on φ_j, of the energy above (w̄_{j+1}) and of
+	// F̃_j (w̃_j): their on-site parts join V_j, the bilinear part of their
+	// difference joins K (pairSplit).
+	splitsAbove, splitsBelow := make([]*pairSplit, J+1), make([]*pairSplit, J+1)
+	pairDiff := make([]*pairSplit, J+1)
+	for j := 0; j <= J; j++ {
+		var above, below *energy.PairPotential
+		if e := m.energyOn(j); e != nil {
+			above = e.PairPotential()
+		}
+		if j >= 1 {
+			below = free[j-1].PairPotential()
+		}
+		if above == nil && below == nil {
+			continue
+		}
+		side := L >> j
+		sb := splitBasis(values[j])
+		eval := func(p *energy.PairPotential) func(s, d float64) float64 {
+			if p == nil {
+				return func(float64, float64) float64 { return 0 }
+			}
+			return p.Eval
+		}
+		wa, wb := eval(above), eval(below)
+		var err error
+		if splitsAbove[j], err = splitPair(wa, values[j], side, sb); err != nil {
+			return nil, err
+		}
+		if splitsBelow[j], err = splitPair(wb, values[j], side, sb); err != nil {
+			return nil, err
+		}
+		if pairDiff[j], err = splitPair(func(s, d float64) float64 { return wa(s, d) - wb(s, d) }, values[j], side, sb); err != nil {
+			return nil, err
 		}
 	}
 
@@ -312,21 +385,34 @@ func BuildHamiltonian(m *Model, free []*energy.Model, fields lattice.Stack) (*Ha
 		default:
 			above = pot(m.CoarsestEnergy)
 		}
+		if sa := splitsAbove[j]; sa != nil {
+			scalar := above
+			above = func(t float64) float64 { return scalar(t) + sa.OnSite(t) }
+		}
 		if j == 0 {
 			vj[0] = above
 			continue
 		}
 		below := pot(free[j-1]) // ṽ_j
+		if sb := splitsBelow[j]; sb != nil {
+			scalar := below
+			below = func(t float64) float64 { return scalar(t) + sb.OnSite(t) }
+		}
 		vj[j] = func(t float64) float64 { return above(t) - below(t) }
 		aboves[j], belows[j] = above, below
 	}
 	moved := make([]float64, J+1)
+	couplings := make([]float64, J+1)
 	for j := 0; j <= J; j++ {
 		v := slices.Clone(values[j])
 		slices.Sort(v)
 		p := ScalePotential{Level: j, Lo: lattice.Quantile(v, 0.01), Hi: lattice.Quantile(v, 0.99)}
 		if !(p.Hi > p.Lo) {
 			p.Hi = p.Lo + 1
+		}
+		if d := pairDiff[j]; d != nil {
+			p.Pair, p.PairCoupling, p.PairResidual = true, d.Coupling, d.Residual
+			couplings[j] = d.Coupling
 		}
 		if j >= 1 {
 			p.Moved = fitQuadratic(vj[j], v, p.Lo, p.Hi)
@@ -349,7 +435,7 @@ func BuildHamiltonian(m *Model, free []*energy.Model, fields lattice.Stack) (*Ha
 	}
 
 	// Kernel: apply the collected quadratic form to impulses.
-	K, nonInv := collectKernel(m, free, moved)
+	K, nonInv := collectKernel(m, free, moved, couplings)
 	h.Kernel, h.NonInvariance = K, nonInv
 	// Zero-mass gauge: K(0) −= K̂(0), V_0 += ½K̂(0) t².
 	for _, v := range K {
@@ -421,8 +507,10 @@ func fitQuadratic(f func(float64) float64, sorted []float64, lo, hi float64) [3]
 // Ē_j's quadratic terms, −F̃_j's quadratic terms, and the quadratics moved
 // from V_j, a_j Σ_x φ_j(x)²) to unit impulses on φ_0 and averages over
 // impulse positions to get the translation-invariant kernel K(s). At most
-// 4096 positions (a regular subgrid) are used.
-func collectKernel(m *Model, free []*energy.Model, moved []float64) ([]float64, float64) {
+// 4096 positions (a regular subgrid) are used. couplings[j] is the
+// nearest-neighbour coupling q_j Σ_bonds φ_j(x)φ_j(y) split off the pair
+// potentials acting on φ_j.
+func collectKernel(m *Model, free []*energy.Model, moved, couplings []float64) ([]float64, float64) {
 	L, J := m.L, m.Levels
 	tr := m.Transform()
 	b := m.Basis()
@@ -465,6 +553,7 @@ func collectKernel(m *Model, free []*energy.Model, moved []float64) ([]float64, 
 			for i := range g {
 				g[i] += gc[i] - gf[i] + 2*moved[j]*phij[i]
 			}
+			addNeighbours(g, phij, n, couplings[j])
 			// Back through φ_j = γ⁻¹Gφ_{j−1}, φ̄_j = γ⁻¹Ḡφ_{j−1}.
 			fine := make([]float64, 4*n*n)
 			b.Synthesize(fine, g, gbar, 2*n, ws)
@@ -473,6 +562,7 @@ func collectKernel(m *Model, free []*energy.Model, moved []float64) ([]float64, 
 			}
 			g = fine
 		}
+		addNeighbours(g, src, L, couplings[0])
 		copy(dst, g)
 	}
 	step := 1
@@ -506,6 +596,22 @@ func collectKernel(m *Model, free []*energy.Model, moved []float64) ([]float64, 
 		norm += K[i] * K[i]
 	}
 	return K, math.Sqrt(math.Max(dev, 0) / norm)
+}
+
+// addNeighbours adds the gradient of q Σ_bonds φ(x)φ(y) (bonds x, y = x + e,
+// e = (1,0), (0,1), periodic, side ≥ 3) to g: q times the sum of the four
+// neighbours.
+func addNeighbours(g, phi []float64, side int, q float64) {
+	if q == 0 {
+		return
+	}
+	for x1 := 0; x1 < side; x1++ {
+		up, down := ((x1+side-1)%side)*side, ((x1+1)%side)*side
+		for x2 := 0; x2 < side; x2++ {
+			left, right := (x2+side-1)%side, (x2+1)%side
+			g[x1*side+x2] += q * (phi[up+x2] + phi[down+x2] + phi[x1*side+left] + phi[x1*side+right])
+		}
+	}
 }
 
 // EnergyFunc returns H₀ as a function of a raw field (up to a constant):

@@ -3,6 +3,7 @@ package wcrg
 import (
 	"bytes"
 	"context"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +17,9 @@ import (
 // generation (global MALA and site sweeps, which evaluate the pair
 // potential locally) still gives the exact free-field spectrum, because a
 // Gaussian's neighbour pairs are already described by the quadratic part.
-// The term-by-term H₀ refuses the model with a clear error.
+// The term-by-term H₀ of the model (regression route, pair potentials
+// split into on-site parts and a coupling) has the free field's
+// nearest-neighbour coupling −1; thermodynamic integration refuses it.
 func TestPairPotentialGaussian(t *testing.T) {
 	const L, mass = 16, 0.25
 	set := DefaultSettings()
@@ -75,8 +78,29 @@ func TestPairPotentialGaussian(t *testing.T) {
 		checkFreeSpectrum(t, res.Fields, L, mass)
 	}
 
-	free := make([]*energy.Model, m.Levels)
-	if _, err := BuildHamiltonian(m, free, data); err == nil || !strings.Contains(err.Error(), "pair potentials") {
-		t.Errorf("BuildHamiltonian of a model with pair potentials: %v", err)
+	if _, err := BuildHamiltonian(m, make([]*energy.Model, m.Levels), data); err == nil || !strings.Contains(err.Error(), "free energy") {
+		t.Errorf("BuildHamiltonian without free energies: %v", err)
+	}
+	if _, err := FitFreeEnergies(context.Background(), m, data, FreeSettings{Route: RouteTI}, nil); err == nil || !strings.Contains(err.Error(), "pair potentials") {
+		t.Errorf("thermodynamic integration of a model with pair potentials: %v", err)
+	}
+	free, err := FitFreeEnergies(context.Background(), m, data, FreeSettings{Seed: 1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for j, f := range free {
+		if above := m.energyOn(j + 1); above != nil && above.Pair.Len() > 0 && L>>(j+1) >= PairMinSide && f.Pair.Len() == 0 {
+			t.Errorf("F̃_%d has no pair potential under a scale with one", j+1)
+		}
+	}
+	h, err := BuildHamiltonian(m, free, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range h.Potentials {
+		t.Logf("V_%d: pair %v, q %.4f, rest %.4f", p.Level, p.Pair, p.PairCoupling, p.PairResidual)
+	}
+	if k := h.RawKernelAt(1, 0); math.Abs(k+1) > 0.05 {
+		t.Errorf("nearest-neighbour coupling %.4f, want −1 within 5 %%", k)
 	}
 }

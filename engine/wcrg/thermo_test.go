@@ -22,7 +22,7 @@ func TestThermodynamicCrossCheck(t *testing.T) {
 		t.Skip("long: thermodynamic integration at 100 fields")
 	}
 	const L, beta = 16, 0.68
-	data, m, free := phi4FreeEnergies(t, L, beta, 1000, 7)
+	data, m, free := phi4FreeEnergies(t, DefaultSettings(), L, beta, 1000, 7)
 	for j := 1; j <= 3; j++ {
 		ti, err := ThermodynamicFreeEnergy(context.Background(), m, data, j, TISettings{Samples: 100, Seed: 1})
 		if err != nil {
