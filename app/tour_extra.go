@@ -26,5 +26,13 @@ func (a *App) extraTourSteps() []tourStep {
 			set.Steps = 1000
 			a.wavelets.runBases(set)
 		}},
+		// Last, because it replaces the model: maximum likelihood with pair
+		// potentials, and its H₀ with the pair potentials split.
+		{name: "estimate-pairs", tab: "Estimate", act: func(a *App) {
+			a.estimate.mlFrom.SetText("1")
+			a.estimate.pairNodes.SetText("12")
+			a.estimate.start()
+		}},
+		{name: "hamiltonian-pairs", tab: "Hamiltonian", act: func(a *App) { a.ham.start() }},
 	}
 }
