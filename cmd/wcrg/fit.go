@@ -84,8 +84,9 @@ fitted by maximum likelihood (and whose finer field is at least 4×4) a nearest-
 neighbour pair potential w(s, d) on K×K hats over the bond means s and differences
 d of that field: it matches the joint histogram of neighbouring values (the shape
 of domain walls), which the quadratic + scalar-potential ansatz cannot; for φ⁴ near
-β_c use it with --ml-from-level 1 --pair-nodes 12. Generation is up to 4× slower, and
-'wcrg hamiltonian' does not take such models yet. Progress per scale goes to stderr;
+β_c use it with --ml-from-level 1 --pair-nodes 12. Generation is up to 4× slower;
+'wcrg hamiltonian' splits the pair potentials into on-site parts, a nearest-
+neighbour coupling and a reported rest. Progress per scale goes to stderr;
 the model (settings, γ_j, every scale's parameters and diagnostics, and the
 data's provenance: file, sha256, count, and β when a 'wcrg generate' sidecar
 lies beside the data) is written atomically to --out.`,
