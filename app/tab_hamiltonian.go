@@ -202,7 +202,11 @@ func hamiltonianSummary(h *wcrg.Hamiltonian, beta float64) string {
 	if len(pairs) > 0 {
 		fmt.Fprintf(&b, "\nPair potentials on φ_j: on-site parts\nin V_j, q φ(x)φ(x+e) in K; the rest\n(RMS, %% of V_0's depth) is a pair\ninteraction H₀'s form does not have\n")
 		for _, p := range pairs {
-			fmt.Fprintf(&b, "j = %d: q %-8.3g rest %3.0f %%\n", p.Level, p.PairCoupling, 100*p.PairResidual/h.Depth)
+			if h.Depth > 0 {
+				fmt.Fprintf(&b, "j = %d: q %-8.3g rest %3.0f %%\n", p.Level, p.PairCoupling, 100*p.PairResidual/h.Depth)
+			} else {
+				fmt.Fprintf(&b, "j = %d: q %-8.3g rest %.3g\n", p.Level, p.PairCoupling, p.PairResidual)
+			}
 		}
 	}
 	return b.String()

@@ -33,6 +33,9 @@ func (a *App) extraTourSteps() []tourStep {
 			a.estimate.pairNodes.SetText("12")
 			a.estimate.start()
 		}},
-		{name: "hamiltonian-pairs", tab: "Hamiltonian", act: func(a *App) { a.ham.start() }},
+		{name: "hamiltonian-pairs", tab: "Hamiltonian", act: func(a *App) {
+			a.ham.route.SetSelected(routeRegression) // thermodynamic integration refuses pairs
+			a.ham.start()
+		}},
 	}
 }

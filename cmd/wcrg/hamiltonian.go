@@ -44,9 +44,9 @@ type potentialRow struct {
 	// nearest-neighbour coupling q_j moved into K, and the RMS of what is
 	// left of the pair interaction, also relative to V_0's depth.
 	Pair            bool    `json:"pair"`
-	PairCoupling    float64 `json:"pair_coupling,omitempty"`
-	PairResidual    float64 `json:"pair_residual,omitempty"`
-	PairResidualRel float64 `json:"pair_residual_rel,omitempty"`
+	PairCoupling    float64 `json:"pair_coupling"`
+	PairResidual    float64 `json:"pair_residual"`
+	PairResidualRel float64 `json:"pair_residual_rel"`
 }
 
 // quarticFit is V_0(t) ≈ c + a t² + b t⁴ in raw units.

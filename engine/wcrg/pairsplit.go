@@ -120,9 +120,10 @@ func splitPair(w func(s, d float64) float64, fields []float64, side int, sb ener
 	return split, nil
 }
 
-// solveSym solves h θ = r after diagonal normalization, with a small ridge
-// for the directions the data leave free (the constants in u₁, u₂ and c;
-// hats outside the data's range).
+// solveSym solves h θ = r (upper triangle of h, row-major) after diagonal
+// normalization, with a small ridge as a safeguard: the hats drop their
+// last node (ScalarBasis.Len) and cover every value, so the data determine
+// every direction.
 func solveSym(h, r []float64) ([]float64, error) {
 	p := len(r)
 	d := make([]float64, p)

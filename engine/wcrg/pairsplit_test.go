@@ -1,11 +1,14 @@
 package wcrg
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/wcrglab/wcrg/engine/energy"
+	"github.com/wcrglab/wcrg/engine/wavelet"
 )
 
 // TestSplitPair: a bond potential that is on-site + bilinear,
@@ -90,5 +93,104 @@ func TestAddNeighbours(t *testing.T) {
 		if math.Abs(fd-g[i]) > 1e-8 {
 			t.Errorf("site %d: gradient %.8f, finite difference %.8f", i, g[i], fd)
 		}
+	}
+}
+
+// TestHamiltonianPairAssembly pins how BuildHamiltonian takes pair
+// potentials, with the free energies held fixed: a pair potential
+// w = q·ab on φ_0 (in Ē_1) moves K(e₁) and K(e₂) by q and nothing else of
+// the kernel, and the same pair potential on φ_1 in both Ē_2 (above) and
+// F̃_1 (below) cancels exactly.
+func TestHamiltonianPairAssembly(t *testing.T) {
+	const L, q = 16, 0.3
+	data := freeField(t, 300, L, 0.5, 21)
+	m, err := Fit(context.Background(), data, DefaultSettings(), Provenance{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	free, err := FitFreeEnergies(context.Background(), m, data, FreeSettings{Seed: 1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h0, err := BuildHamiltonian(m, free, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	std := m.standardized(data)
+	tr := m.Transform()
+	dec := wavelet.NewDecomposition(L, m.Levels)
+	var phi1 []float64
+	for i := 0; i < std.N; i++ {
+		tr.Decompose(dec, std.Field(i).Data)
+		phi1 = append(phi1, dec.Coarse(1)...)
+	}
+	// withBilinear returns a copy of e with the pair potential q·ab on the
+	// 32×32-node grid spanning the bonds of fields (nodal values relative
+	// to the last node, which the basis drops).
+	withBilinear := func(e *energy.Model, fields []float64, side int) *energy.Model {
+		c := *e
+		c.Theta = slices.Clone(e.Theta)
+		b := pairBasisFor(energy.MaxPairNodes, fields, side)
+		if err := c.AddPair(b); err != nil {
+			t.Fatal(err)
+		}
+		k := b.Nodes
+		hs, hd := (b.SHi-b.SLo)/float64(k-1), (b.DHi-b.DLo)/float64(k-1)
+		w := func(a, c int) float64 {
+			s, d := b.SLo+float64(a)*hs, b.DLo+float64(c)*hd
+			return q * (s*s - d*d/4) // q·ab with a, b = s ± d/2
+		}
+		coef := c.PairCoefficients()
+		for i := range coef {
+			coef[i] = w(i/k, i%k) - w(k-1, k-1)
+		}
+		return &c
+	}
+
+	m1 := *m
+	m1.Conditionals = slices.Clone(m.Conditionals)
+	m1.Conditionals[0] = withBilinear(m.Conditionals[0], std.Data, L)
+	h1, err := BuildHamiltonian(&m1, free, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Bilinear interpolation adds to s² and d²/4 bumps of height h²/4 with
+	// the node spacing's period; their projection on ab is of order
+	// (h/range)² ≈ 1e-3 of q. Allow 1 %.
+	for _, c := range []struct {
+		s1, s2 int
+		want   float64
+	}{{1, 0, q}, {0, 1, q}, {1, 1, 0}, {2, 0, 0}, {0, 2, 0}} {
+		if d := h1.KernelAt(c.s1, c.s2) - h0.KernelAt(c.s1, c.s2); math.Abs(d-c.want) > 0.01*q {
+			t.Errorf("K(%d,%d) moved by %.5f, want %.2f", c.s1, c.s2, d, c.want)
+		}
+	}
+	if p := h1.Potentials[0]; !p.Pair || math.Abs(p.PairCoupling-q) > 0.01*q || p.PairResidual > 0.01*q {
+		t.Errorf("split on φ_0: pair %v, coupling %.5f (want %.2f), rest %.3g", p.Pair, p.PairCoupling, q, p.PairResidual)
+	}
+
+	m2 := *m
+	m2.Conditionals = slices.Clone(m.Conditionals)
+	m2.Conditionals[1] = withBilinear(m.Conditionals[1], phi1, L/2)
+	free2 := slices.Clone(free)
+	free2[0] = withBilinear(free[0], phi1, L/2)
+	h2, err := BuildHamiltonian(&m2, free2, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, k := range h2.Kernel {
+		if math.Abs(k-h0.Kernel[i]) > 1e-10 {
+			t.Fatalf("the same pair potential above and below φ_1 changed K at %d by %.3g", i, k-h0.Kernel[i])
+		}
+	}
+	for j, p := range h2.Potentials {
+		for k, v := range p.V {
+			if math.Abs(v-h0.Potentials[j].V[k]) > 1e-10 {
+				t.Fatalf("the same pair potential above and below φ_1 changed V_%d at %.3f by %.3g", j, p.Grid[k], v-h0.Potentials[j].V[k])
+			}
+		}
+	}
+	if p := h2.Potentials[1]; !p.Pair || math.Abs(p.PairCoupling) > 1e-12 || p.PairResidual > 1e-12 {
+		t.Errorf("split on φ_1: pair %v, coupling %.3g, rest %.3g (want 0, 0)", p.Pair, p.PairCoupling, p.PairResidual)
 	}
 }
