@@ -11,6 +11,7 @@ import (
 
 	"github.com/wcrglab/wcrg/engine/energy"
 	"github.com/wcrglab/wcrg/engine/estimate"
+	"github.com/wcrglab/wcrg/engine/fft2"
 	"github.com/wcrglab/wcrg/engine/lattice"
 	"github.com/wcrglab/wcrg/engine/parallel"
 	"github.com/wcrglab/wcrg/engine/wavelet"
@@ -232,6 +233,48 @@ type Hamiltonian struct {
 	// Depth is V_0's well depth, V_0(0) − min V_0 over [Lo, Hi], the scale
 	// against which MaxDev of the coarser potentials is judged.
 	Depth float64
+
+	// For Energy: V_j as functions (also beyond [Lo, Hi]) and K̂.
+	terms     []func(float64) float64
+	kernelHat []float64
+	transform *wavelet.Transform
+}
+
+// Energy returns H₀ in its written-out form at a raw field (side L), up to
+// a constant, in the model's units:
+//
+//	½ φᵀKφ + Σ_j Σ_x V_j(φ_j(x)),
+//
+// with φ the standardized field and φ_j its coarse fields. Unlike
+// EnergyFunc, which sums the fitted energies themselves, it uses only the
+// kernel and the potentials, so it leaves out the rest of pair potentials
+// (R) and the part of the quadratic form that is not translation invariant
+// (NonInvariance). Not safe for concurrent use.
+func (h *Hamiltonian) Energy(raw []float64) float64 {
+	L := h.L
+	phi := make([]float64, L*L)
+	for i, v := range raw {
+		phi[i] = (v - h.Mean) / h.Scale
+	}
+	hat := make([]complex128, L*L)
+	fft2.NewPlan(L).Forward(hat, phi)
+	var quad float64
+	for k, c := range hat {
+		quad += h.kernelHat[k] * (real(c)*real(c) + imag(c)*imag(c))
+	}
+	e := 0.5 * quad / float64(L*L)
+	dec := wavelet.NewDecomposition(L, h.Levels)
+	h.transform.Decompose(dec, phi)
+	for j, v := range h.terms {
+		f := phi
+		if j > 0 {
+			f = dec.Coarse(j)
+		}
+		for _, t := range f {
+			e += v(t)
+		}
+	}
+	return e
 }
 
 // KernelAt returns K(s₁, s₂) with periodic wrapping.
@@ -454,6 +497,22 @@ func BuildHamiltonian(m *Model, free []*energy.Model, fields lattice.Stack) (*Ha
 	}
 	vmin := slices.Min(p0.V)
 	h.Depth = interp(p0.Grid, p0.V, 0) - vmin
+
+	h.transform = tr
+	for j := 0; j <= J; j++ {
+		v, a := vj[j], h.Potentials[j].Moved[0]
+		if j == 0 {
+			a = -0.5 * h.Mass
+		}
+		h.terms = append(h.terms, func(t float64) float64 { return v(t) - a*t*t })
+	}
+	// K̂ of the symmetric part of K (only it enters φᵀKφ): Re of the DFT.
+	hat := make([]complex128, L*L)
+	fft2.NewPlan(L).Forward(hat, h.Kernel)
+	h.kernelHat = make([]float64, L*L)
+	for k, c := range hat {
+		h.kernelHat[k] = real(c)
+	}
 	return h, nil
 }
 

@@ -4,6 +4,9 @@ import (
 	"context"
 	"math"
 	"testing"
+
+	"github.com/wcrglab/wcrg/engine/lattice"
+	"github.com/wcrglab/wcrg/engine/wavelet"
 )
 
 // TestHamiltonianGaussian reconstructs H₀ from free-field data with
@@ -41,6 +44,83 @@ func TestHamiltonianGaussian(t *testing.T) {
 	if k := h.RawKernelAt(1, 0); math.Abs(k+1) > 0.05 {
 		t.Errorf("nearest-neighbour coupling %.4f, want −1 within 5 %%", k)
 	}
+
+	// Energy's quadratic part (by FFT) against the direct sum
+	// ½ Σ_x Σ_s K(s) φ(x) φ(x+s) over every s.
+	f := data.Field(0).Data
+	phi := make([]float64, L*L)
+	for i, v := range f {
+		phi[i] = (v - h.Mean) / h.Scale
+	}
+	var quad float64
+	for x1 := 0; x1 < L; x1++ {
+		for x2 := 0; x2 < L; x2++ {
+			for s1 := 0; s1 < L; s1++ {
+				for s2 := 0; s2 < L; s2++ {
+					quad += 0.5 * h.KernelAt(s1, s2) * phi[x1*L+x2] * phi[((x1+s1)%L)*L+(x2+s2)%L]
+				}
+			}
+		}
+	}
+	dec := wavelet.NewDecomposition(L, h.Levels)
+	h.transform.Decompose(dec, phi)
+	pot := 0.0
+	for j, v := range h.terms {
+		fj := phi
+		if j > 0 {
+			fj = dec.Coarse(j)
+		}
+		for _, x := range fj {
+			pot += v(x)
+		}
+	}
+	if got := h.Energy(f) - pot; math.Abs(got-quad) > 1e-9*math.Abs(quad) {
+		t.Errorf("quadratic part of Energy %.10g, direct sum %.10g", got, quad)
+	}
+
+	// Held-out free fields: the written-out H₀ and the fitted energies it
+	// was assembled from (EnergyFunc) against the true energy
+	// ½φᵀ(−Δ + m²)φ, by the measure std((H − E − c)/|E|) ≤ 2 %.
+	// The two differ by the part of the quadratic form that is not
+	// translation invariant (NonInvariance).
+	held := freeField(t, 100, L, mass, 12)
+	full := EnergyFunc(m, free)
+	for _, c := range []struct {
+		name string
+		e    func([]float64) float64
+	}{{"written-out H₀", h.Energy}, {"fitted energies", full}} {
+		var d, e []float64
+		for i := 0; i < held.N; i++ {
+			f := held.Field(i).Data
+			et := freeEnergy(f, L, mass)
+			d = append(d, c.e(f)-et)
+			e = append(e, et)
+		}
+		mean := lattice.Mean(d)
+		var s float64
+		for i := range d {
+			r := (d[i] - mean) / math.Abs(e[i])
+			s += r * r
+		}
+		spread := math.Sqrt(s / float64(len(d)))
+		t.Logf("%s: std((H − E − c)/|E|) = %.2f %% (non-invariance %.3g)", c.name, 100*spread, h.NonInvariance)
+		if spread > 0.02 {
+			t.Errorf("%s: held-out relative energy error spread %.2f %% (want ≤ 2 %%)", c.name, 100*spread)
+		}
+	}
+}
+
+// freeEnergy returns ½φᵀ(−Δ + m²)φ of a periodic side×side field.
+func freeEnergy(f []float64, side int, mass float64) float64 {
+	var e float64
+	for x1 := 0; x1 < side; x1++ {
+		for x2 := 0; x2 < side; x2++ {
+			v := f[x1*side+x2]
+			r, d := f[x1*side+(x2+1)%side], f[((x1+1)%side)*side+x2]
+			e += 0.5*((v-r)*(v-r)+(v-d)*(v-d)) + 0.5*mass*mass*v*v
+		}
+	}
+	return e
 }
 
 // TestAmplitudeRatio: the amplitude of one potential against another

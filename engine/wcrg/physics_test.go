@@ -106,26 +106,35 @@ func phi4HamiltonianPhysics(t *testing.T, set Settings, checkV0 bool) {
 		t.Errorf("V_0 differs from t⁴ − (1+2β)t² by %.1f %% RMS of the well depth (want ≤ 5 %%)", 100*rel)
 	}
 
-	// Held-out energies.
+	// Held-out energies, under H₀ as the spec assembles it, the sum of the
+	// fitted energies (EnergyFunc; asserted), and under its written-out
+	// form, kernel and potentials (Hamiltonian.Energy; logged: it leaves
+	// out the part of the quadratic form that is not translation invariant
+	// and the pair rest; measured 2.6 % and 2.7 %).
 	model := phi4.Phi4{L: L, Beta: beta}
-	h0 := EnergyFunc(m, free)
-	var d, e []float64
-	for i := 0; i < held.N; i++ {
-		f := held.Field(i).Data
-		et := model.Energy(f)
-		d = append(d, h0(f)-et)
-		e = append(e, et)
-	}
-	c := lattice.Mean(d)
-	relErr := make([]float64, len(d))
-	for i := range d {
-		relErr[i] = (d[i] - c) / math.Abs(e[i])
-	}
-	spread := lattice.Std(relErr)
-	t.Logf("held-out: std((H₀ − E − c)/|E|) = %.2f %% (mean |E| = %.1f); std(H₀ − E)/std(E) = %.3f/%.3f = %.1f %%",
-		100*spread, math.Abs(lattice.Mean(e)), lattice.Std(d), lattice.Std(e), 100*lattice.Std(d)/lattice.Std(e))
-	if spread > 0.02 {
-		t.Errorf("held-out relative energy error spread %.2f %% (want ≤ 2 %%)", 100*spread)
+	for _, c := range []struct {
+		name   string
+		h      func([]float64) float64
+		assert bool
+	}{{"learned energy", EnergyFunc(m, free), true}, {"written-out H₀", h.Energy, false}} {
+		var d, e []float64
+		for i := 0; i < held.N; i++ {
+			f := held.Field(i).Data
+			et := model.Energy(f)
+			d = append(d, c.h(f)-et)
+			e = append(e, et)
+		}
+		mean := lattice.Mean(d)
+		relErr := make([]float64, len(d))
+		for i := range d {
+			relErr[i] = (d[i] - mean) / math.Abs(e[i])
+		}
+		spread := lattice.Std(relErr)
+		t.Logf("held-out, %s: std((H₀ − E − c)/|E|) = %.2f %% (mean |E| = %.1f); std(H₀ − E)/std(E) = %.3f/%.3f = %.1f %%",
+			c.name, 100*spread, math.Abs(lattice.Mean(e)), lattice.Std(d), lattice.Std(e), 100*lattice.Std(d)/lattice.Std(e))
+		if c.assert && spread > 0.02 {
+			t.Errorf("held-out relative energy error spread of the %s %.2f %% (want ≤ 2 %%)", c.name, 100*spread)
+		}
 	}
 }
 
