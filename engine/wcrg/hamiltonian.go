@@ -251,20 +251,29 @@ type Hamiltonian struct {
 // (R) and the part of the quadratic form that is not translation invariant
 // (NonInvariance). Not safe for concurrent use.
 func (h *Hamiltonian) Energy(raw []float64) float64 {
-	L := h.L
-	phi := make([]float64, L*L)
+	phi := make([]float64, len(raw))
 	for i, v := range raw {
 		phi[i] = (v - h.Mean) / h.Scale
 	}
-	hat := make([]complex128, L*L)
-	fft2.NewPlan(L).Forward(hat, phi)
+	return h.quadraticEnergy(phi) + h.potentialEnergy(phi)
+}
+
+// quadraticEnergy returns ½ φᵀKφ of a standardized field, by FFT.
+func (h *Hamiltonian) quadraticEnergy(phi []float64) float64 {
+	hat := make([]complex128, len(phi))
+	fft2.NewPlan(h.L).Forward(hat, phi)
 	var quad float64
 	for k, c := range hat {
 		quad += h.kernelHat[k] * (real(c)*real(c) + imag(c)*imag(c))
 	}
-	e := 0.5 * quad / float64(L*L)
-	dec := wavelet.NewDecomposition(L, h.Levels)
+	return 0.5 * quad / float64(len(phi))
+}
+
+// potentialEnergy returns Σ_j Σ_x V_j(φ_j(x)) of a standardized field.
+func (h *Hamiltonian) potentialEnergy(phi []float64) float64 {
+	dec := wavelet.NewDecomposition(h.L, h.Levels)
 	h.transform.Decompose(dec, phi)
+	var e float64
 	for j, v := range h.terms {
 		f := phi
 		if j > 0 {
