@@ -189,7 +189,8 @@ func hamiltonianSummary(h *wcrg.Hamiltonian, beta float64) string {
 	if beta > 0 {
 		fmt.Fprintf(&b, " (data: β = %g)", beta)
 	}
-	fmt.Fprintf(&b, "\nnon-invariance %.2g\n\nScale potentials: deviation from a\nquadratic (%% of V_0's depth %.3g) and\namplitude c = v̄_j+1/ṽ_j (1: they cancel)\n", h.NonInvariance, h.Depth)
+	fmt.Fprintf(&b, "\nnon-invariance %.2g; the written-out\nform differs from the fitted energies\nby %.0f %% of their spread\n", h.NonInvariance, 100*h.FormError)
+	fmt.Fprintf(&b, "\nScale potentials: deviation from a\nquadratic (%% of V_0's depth %.3g) and\namplitude c = v̄_j+1/ṽ_j (1: they cancel)\n", h.Depth)
 	for _, p := range h.Potentials[1:] {
 		fmt.Fprintf(&b, "V_%d: %-8.3g %3.0f %%   c %.3g\n", p.Level, p.MaxDev, 100*p.MaxDev/h.Depth, p.Amplitude)
 	}

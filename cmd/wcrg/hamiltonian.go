@@ -262,7 +262,7 @@ units with the quartic fit, and all V_j in standardized units.`,
 			for _, v := range h.Potentials {
 				anyPair = anyPair || v.Pair
 			}
-			pt := &table{title: fmt.Sprintf("Scale potentials V_j (standardized units; V_j ≈ 0 when its deviation from a quadratic is < %.0f %% of V_0's well depth %.4g)", 100*vanishThreshold, h.Depth),
+			pt := &table{title: fmt.Sprintf("Scale potentials V_j (standardized units; V_j ≈ 0 when its deviation from a quadratic is < %.0f %% of V_0's well depth %.4g). Written out as K and the V_j, H₀ differs from the sum of the fitted energies by %.1f %% of the energies' spread between training fields", 100*vanishThreshold, h.Depth, 100*h.FormError),
 				header: []string{"j", "side", "range of φ_j", "t² moved into K", "max dev", "dev / depth", "V_j ≈ 0", "v̄_j+1 / ṽ_j"}}
 			if anyPair {
 				pt.header = append(pt.header, "pair q → K", "pair rest (RMS)", "rest / depth")
@@ -307,7 +307,7 @@ units with the quartic fit, and all V_j in standardized units.`,
 			}
 			tables := []*table{kt, pt}
 			result := map[string]any{"model": *modelPath, "data": dpath, "fields": st.N, "L": L, "levels": m.Levels,
-				"mean": h.Mean, "scale": h.Scale, "mass": h.Mass / s2, "non_invariance": h.NonInvariance, "depth_v0": h.Depth,
+				"mean": h.Mean, "scale": h.Scale, "mass": h.Mass / s2, "non_invariance": h.NonInvariance, "depth_v0": h.Depth, "form_error": h.FormError,
 				"couplings": couplings, "potentials": pots}
 
 			var qf *quarticFit
