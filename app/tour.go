@@ -30,8 +30,12 @@ func (a *App) RunTour(out io.Writer, pause time.Duration) {
 		{name: "estimate", tab: "Estimate", act: func(a *App) {
 			// Score matching refined by a short maximum likelihood, so that
 			// the convergence curves have something to show.
+			// Settings persist between runs: reset those a later step
+			// changes (the pair-potential fit at the end of the tour).
 			a.estimate.estimator.SetSelected(wcrg.EstimatorSMML)
 			a.estimate.mlIter.SetText("40")
+			a.estimate.mlFrom.SetText("0")
+			a.estimate.pairNodes.SetText("0")
 			a.estimate.start()
 		}},
 		{name: "generate", tab: "Generate", act: func(a *App) {

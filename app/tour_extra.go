@@ -8,7 +8,10 @@ func (a *App) extraTourSteps() []tourStep {
 	return []tourStep{
 		{name: "generate-minkowski", tab: "Generate", act: func(a *App) { a.generate.figTabs.SelectIndex(4) }},
 		{name: "generate-cascade", tab: "Generate", act: func(a *App) { a.generate.diagnoseScales() }},
-		{name: "hamiltonian", tab: "Hamiltonian", act: func(a *App) { a.ham.start() }},
+		{name: "hamiltonian", tab: "Hamiltonian", act: func(a *App) {
+			a.ham.route.SetSelected(routeRegression)
+			a.ham.start()
+		}},
 		{name: "slowing-down", tab: "Slowing down", act: func(a *App) {
 			a.csd.preset.SetSelected(csdPresets[0].name) // settings persist: start from the preset
 			a.csd.start()
