@@ -62,3 +62,35 @@ func BenchmarkSiteSweep(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSiteSweepPairs is BenchmarkSiteSweep with a 12×12-node pair
+// potential (small random coefficients) on the finer field, as fitted with
+// Settings.PairNodes near a critical point.
+func BenchmarkSiteSweepPairs(b *testing.B) {
+	for _, n := range benchSides[:3] {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			wb, _ := wavelet.New("db4")
+			rng := rand.New(rand.NewPCG(1, 1))
+			m, _ := NewConditional(n, 4, ScalarBasis{Kind: BasisHat, Nodes: 30, Lo: -10, Hi: 10}, 1.8, wb)
+			if err := m.AddPair(PairBasis{Nodes: 12, SLo: -10, SHi: 10, DLo: -10, DHi: 10}); err != nil {
+				b.Fatal(err)
+			}
+			for i := range m.Theta {
+				m.Theta[i] = 0.01 * rng.NormFloat64()
+			}
+			c := m.NewConditioned()
+			c.SetCondition(randField(rng, n*n, 1))
+			x := randField(rng, m.Dim(), 0.3)
+			s, err := c.NewSiteSweeper()
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := s.Sweep(x, 0.01, rng); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
