@@ -49,17 +49,22 @@ func BenchmarkSiteSweep(b *testing.B) {
 	for _, n := range benchSides {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
 			c, x, rng := benchConditioned(n)
-			s, err := c.NewSiteSweeper()
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.ReportAllocs()
-			for b.Loop() {
-				if err := s.Sweep(x, 0.01, rng); err != nil {
-					b.Fatal(err)
-				}
-			}
+			benchSweeps(b, c, x, rng)
 		})
+	}
+}
+
+// benchSweeps times site sweeps of c from x with step 0.01.
+func benchSweeps(b *testing.B, c *Conditioned, x []float64, rng *rand.Rand) {
+	s, err := c.NewSiteSweeper()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := s.Sweep(x, 0.01, rng); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 
@@ -80,17 +85,7 @@ func BenchmarkSiteSweepPairs(b *testing.B) {
 			}
 			c := m.NewConditioned()
 			c.SetCondition(randField(rng, n*n, 1))
-			x := randField(rng, m.Dim(), 0.3)
-			s, err := c.NewSiteSweeper()
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.ReportAllocs()
-			for b.Loop() {
-				if err := s.Sweep(x, 0.01, rng); err != nil {
-					b.Fatal(err)
-				}
-			}
+			benchSweeps(b, c, randField(rng, m.Dim(), 0.3), rng)
 		})
 	}
 }
