@@ -3,6 +3,7 @@ package energy
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/wcrglab/wcrg/engine/wavelet"
@@ -38,8 +39,9 @@ func TestSiteLocalMatchesGlobal(t *testing.T) {
 			t.Fatal(err)
 		}
 		x := randField(rng, m.Dim(), 1)
-		copy(s.fine, c.Fine(x))
-		s.fillPad(x)
+		if err := s.load(x); err != nil {
+			t.Fatal(err)
+		}
 		g := make([]float64, len(x))
 		e0, ok := c.EnergyGrad(x, g)
 		if !ok {
@@ -74,6 +76,74 @@ func TestSiteLocalMatchesGlobal(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestSiteSweepCaches checks the sweeper's caches after many accepted
+// moves: the fine field must still be the reconstruction of the state (to
+// rounding, as it is updated move by move), and the cached potential
+// values and derivatives of every pixel and bond must equal a fresh
+// evaluation of that fine field exactly (the same numbers go into the same
+// function), on the models of newModels, pair potentials included.
+func TestSiteSweepCaches(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	sb := ScalarBasis{Kind: BasisHat, Nodes: 20, Lo: -8, Hi: 8}
+	for mi, m := range newModels(t, sb) {
+		for i := range m.Theta {
+			m.Theta[i] = 0.1 * rng.NormFloat64()
+		}
+		c := m.NewConditioned()
+		if m.IsConditional() {
+			c.SetCondition(randField(rng, m.N*m.N, 1))
+		}
+		s, err := c.NewSiteSweeper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := randField(rng, m.Dim(), 0.5)
+		for k := 0; k < 5; k++ {
+			if err := s.load(x); err != nil {
+				t.Fatal(err)
+			}
+			// Sweep's own loop, without its reload at the start.
+			for s1 := 0; s1 < s.n; s1++ {
+				for s2 := 0; s2 < s.n; s2++ {
+					gq, _, vOld := s.current(x, s1, s2)
+					var d [3]float64
+					for e := 0; e < s.nc; e++ {
+						d[e] = 0.1 * rng.NormFloat64()
+					}
+					if _, _, ok := s.trial(s1, s2, gq, vOld, d); ok {
+						nn := s.n * s.n
+						for e := 0; e < s.nc; e++ {
+							x[e*nn+s1*s.n+s2] += d[e]
+							s.setPad(e, s1, s2, x[e*nn+s1*s.n+s2])
+						}
+						s.accept(s1, s2)
+						s.Accepted++
+					}
+				}
+			}
+		}
+		if s.Accepted == 0 {
+			t.Fatalf("model %d: no move accepted", mi)
+		}
+		for f, v := range c.Fine(x) {
+			if math.Abs(s.fine[f]-v) > 1e-12 {
+				t.Fatalf("model %d: fine pixel %d = %.15g after the moves, reconstruction %.15g", mi, f, s.fine[f], v)
+			}
+		}
+		u, du, bonds := slices.Clone(s.pixU), slices.Clone(s.pixDU), slices.Clone(s.bondVals)
+		s.fillCaches()
+		if !slices.Equal(u, s.pixU) || !slices.Equal(du, s.pixDU) {
+			t.Fatalf("model %d: scalar-potential cache differs from a fresh evaluation after the moves", mi)
+		}
+		for k, v := range bonds {
+			if v != s.bondVals[k] {
+				t.Fatalf("model %d: bond %d cache %+v after the moves, fresh %+v", mi, k, v, s.bondVals[k])
+			}
+		}
+		t.Logf("model %d: %d moves accepted, %d bonds per site", mi, s.Accepted, len(s.bonds))
 	}
 }
 
