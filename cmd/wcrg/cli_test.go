@@ -280,27 +280,38 @@ func TestCLIPipeline(t *testing.T) {
 	}
 
 	// hamiltonian (the training data are found through the model)
+	// with bootstrap error bars from two resamples.
 	var ham struct {
 		Couplings []struct {
-			Name string  `json:"name"`
-			Raw  float64 `json:"raw"`
+			Name   string  `json:"name"`
+			Raw    float64 `json:"raw"`
+			RawErr float64 `json:"raw_bootstrap_err"`
 		} `json:"couplings"`
 		Potentials []struct {
-			Level     int      `json:"level"`
-			Amplitude *float64 `json:"amplitude"`
+			Level         int      `json:"level"`
+			Amplitude     *float64 `json:"amplitude"`
+			NoiseRel      *float64 `json:"noise_rel"`
+			SignalToNoise *float64 `json:"signal_to_noise"`
 		} `json:"potentials"`
-		Phi4 *struct {
+		Replicates int `json:"bootstrap_replicates"`
+		Phi4       *struct {
 			BetaFromK float64
 			Known     bool
 		} `json:"phi4"`
 		Figures []string `json:"figures"`
 	}
 	hamDir := filepath.Join(dir, "ham")
-	cliJSON(t, &ham, "hamiltonian", "--model", modelPath, "--free-window", "2", "--free-nodes", "8", "--out", hamDir)
+	cliJSON(t, &ham, "hamiltonian", "--model", modelPath, "--free-window", "2", "--free-nodes", "8", "--out", hamDir, "--bootstrap", "2")
 	if len(ham.Couplings) < 3 || ham.Couplings[1].Name != "K(e1)" || len(ham.Potentials) != 3 || ham.Phi4 == nil || !ham.Phi4.Known {
 		t.Errorf("hamiltonian JSON: %+v", ham)
 	}
+	if ham.Replicates != 2 || !(ham.Couplings[1].RawErr > 0) {
+		t.Errorf("hamiltonian JSON: %d bootstrap replicates, s.e. of K(e1) %g", ham.Replicates, ham.Couplings[1].RawErr)
+	}
 	for _, p := range ham.Potentials {
+		if (p.Level == 0) != (p.NoiseRel == nil) || (p.NoiseRel != nil && (!(*p.NoiseRel > 0) || p.SignalToNoise == nil)) {
+			t.Errorf("hamiltonian JSON: V_%d bootstrap noise %v, signal/noise %v", p.Level, p.NoiseRel, p.SignalToNoise)
+		}
 		// V_0 has no amplitude (null); the φ⁴ wells of v̄_{j+1} and ṽ_j
 		// make it a positive number at j ≥ 1.
 		if (p.Level == 0) != (p.Amplitude == nil) || (p.Amplitude != nil && !(*p.Amplitude > 0)) {
@@ -362,6 +373,7 @@ func TestCLIErrors(t *testing.T) {
 		{[]string{"compare", missingNpy, missingNpy, "--phase", "critical"}, 2, "--floor"},
 		{[]string{"hamiltonian", "--model", missingModel, "--free-window", "99"}, 2, "--free-window"},
 		{[]string{"hamiltonian", "--model", missingModel, "--free-route", "magic"}, 2, "--free-route"},
+		{[]string{"hamiltonian", "--model", missingModel, "--bootstrap", "1"}, 2, "--bootstrap"},
 		{[]string{"bench", "nosuch"}, 2, "nosuch"},
 	} {
 		code, stdout, stderr := cliRun(context.Background(), tc.args...)

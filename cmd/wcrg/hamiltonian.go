@@ -26,6 +26,8 @@ type coupling struct {
 	Raw      float64 `json:"raw"`          // data units
 	Std      float64 `json:"standardized"` // the model's standardized units
 	Expected float64 `json:"phi4_expected,omitempty"`
+	// RawErr is the bootstrap standard error of Raw (--bootstrap).
+	RawErr float64 `json:"raw_bootstrap_err,omitempty"`
 }
 
 type potentialRow struct {
@@ -47,6 +49,14 @@ type potentialRow struct {
 	PairCoupling    float64 `json:"pair_coupling"`
 	PairResidual    float64 `json:"pair_residual"`
 	PairResidualRel float64 `json:"pair_residual_rel"`
+	// With --bootstrap (j ≥ 1): the standard error of RelDev over the
+	// replicates; the RMS over [Lo, Hi] of the pointwise standard error of
+	// V_j's deviation from its quadratic, relative to V_0's depth; and the
+	// RMS of the deviation over the RMS of that error (about 1 or less:
+	// the deviation is estimation noise).
+	RelDevErr     *jsonFloat `json:"rel_dev_bootstrap_err,omitempty"`
+	NoiseRel      *jsonFloat `json:"noise_rel,omitempty"`
+	SignalToNoise *jsonFloat `json:"signal_to_noise,omitempty"`
 }
 
 // quarticFit is V_0(t) ≈ c + a t² + b t⁴ in raw units.
@@ -60,6 +70,8 @@ type quarticFit struct {
 	ExpectedA   float64 `json:",omitempty"`
 	ExpectedB   float64 `json:",omitempty"`
 	Description string
+	// Bootstrap standard errors (--bootstrap) of A, B, BetaFromK.
+	AErr, BErr, BetaFromKErr jsonFloat `json:",omitempty"`
 }
 
 // vanishThreshold is the spec's "V_j ≈ 0" threshold (§10 row 14).
@@ -170,6 +182,17 @@ out; φ⁴ at β = 0.68, L = 32: 16 % of the energies' spread). For scale-only s
 estimates β = −K(e₁); for data made by 'wcrg generate phi4' it shows the exact
 values K = −βΔ, V_0 = t⁴ − (1+2β)t² beside them.
 
+--bootstrap B gives every printed figure a standard error: the model, its free
+energies and H₀ are refitted on B resamples (with replacement) of the training
+fields, each costing a full fit. Per scale it adds the standard error of the
+deviation, the noise of V_j (RMS of its pointwise standard error, relative to
+V_0's depth) and the ratio of the deviation to that noise: about 1 or less
+means the deviation of V_j from a quadratic is estimation noise, which grows
+at coarse scales (φ_j has 4^−j as many values per field). The potentials
+figure gets error bars. φ⁴ at β = 0.68, L = 32, 2000 fields, B = 8 (2 min):
+V_4 and V_5 deviate by 39 % and 73 % of the depth with ratios 1.0 and 0.9
+(noise), V_1 … V_3 by 5, 23, 29 % with ratios 2.3, 4.3, 2.1.
+
 The training data are --data, or the file recorded in the model. Figures (PNG,
 SVG, PDF + CSV) go to --out (default: beside the model, named after it): the
 kernel K(s) for |s|∞ ≤ --radius, its Fourier profile K̂(k) along k₁, V_0 in data
@@ -192,6 +215,7 @@ units with the quartic fit, and all V_j in standardized units.`,
 		besideData := fs.String("beside-data", "", "training fields of the --beside model (default: the file recorded in it)")
 		crop := fs.Bool("crop", false, "crop non-square or non-power-of-two fields (as for the fit)")
 		patch := fs.Int("patch", 0, "cut fields into patches of this power-of-two side (as for the fit)")
+		boot := fs.Int("bootstrap", 0, "error bars: refit the model, its free energies and H₀ on this many resamples of the training fields (0: none; each costs a full fit)")
 		return func(ctx context.Context, e *env, args []string) error {
 			if len(args) > 0 {
 				return usagef("unexpected argument %q", args[0])
@@ -213,6 +237,8 @@ units with the quartic fit, and all V_j in standardized units.`,
 				return usagef("--max-fields %d: want 0 (all) or a positive count", *maxFields)
 			case *workers < 0:
 				return usagef("--workers %d: want 0 (one per core) or a positive count", *workers)
+			case *boot < 0 || *boot == 1:
+				return usagef("--bootstrap %d: want 0 (none) or at least 2 replicates", *boot)
 			}
 			known := false
 			for _, k := range energy.BasisKinds() {
@@ -228,6 +254,34 @@ units with the quartic fit, and all V_j in standardized units.`,
 			if err != nil {
 				return err
 			}
+			var reps []*wcrg.Hamiltonian
+			if *boot > 0 {
+				bstart := time.Now()
+				p := e.progress()
+				p.update(true, "bootstrap: refitting on resample 1 of %d", *boot)
+				reps, err = wcrg.BootstrapHamiltonian(ctx, m, *st, hopt.free, wcrg.BootstrapSettings{Replicates: *boot, Seed: 1},
+					func(done int) {
+						el := time.Since(bstart)
+						left := time.Duration(float64(el) / float64(done) * float64(*boot-done))
+						p.update(true, "bootstrap: %d of %d replicates done (%s, about %s left)", done, *boot, el.Round(time.Second), left.Round(time.Second))
+					})
+				p.done()
+				if err != nil {
+					return err
+				}
+			}
+			// spread returns the bootstrap standard error of f over the
+			// replicates (NaN without them).
+			spread := func(f func(*wcrg.Hamiltonian) float64) float64 {
+				if len(reps) < 2 {
+					return math.NaN()
+				}
+				v := make([]float64, len(reps))
+				for i, r := range reps {
+					v[i] = f(r)
+				}
+				return lattice.Std(v) * math.Sqrt(float64(len(v))/float64(len(v)-1))
+			}
 
 			L := m.L
 			s2 := h.Scale * h.Scale
@@ -238,6 +292,9 @@ units with the quartic fit, and all V_j in standardized units.`,
 			beta, betaKnown := m.Provenance.Beta, m.Provenance.Kind == "phi4" && m.Provenance.Beta > 0
 			kt := &table{title: fmt.Sprintf("Coupling kernel K(s) of ½ Σ_x Σ_s K(s) φ(x) φ(x+s) (zero-mass gauge; non-invariance %.2g, mass moved into V_0 %.4g)", h.NonInvariance, h.Mass/s2),
 				header: []string{"coupling", "s", "K (data units)", "K (standardized)"}}
+			if reps != nil {
+				kt.header = append(kt.header, "± (bootstrap)")
+			}
 			if betaKnown {
 				kt.header = append(kt.header, fmt.Sprintf("φ⁴ β = %g", beta))
 			}
@@ -253,6 +310,10 @@ units with the quartic fit, and all V_j in standardized units.`,
 				}
 				cp := coupling{Name: s.name, S1: s.s1, S2: s.s2, Raw: h.RawKernelAt(s.s1, s.s2), Std: h.KernelAt(s.s1, s.s2)}
 				row := []any{s.name, fmt.Sprintf("(%d,%d)", s.s1, s.s2), cp.Raw, cp.Std}
+				if reps != nil {
+					cp.RawErr = spread(func(r *wcrg.Hamiltonian) float64 { return r.RawKernelAt(s.s1, s.s2) })
+					row = append(row, cp.RawErr)
+				}
 				if betaKnown {
 					cp.Expected = s.phi4 * beta
 					row = append(row, cp.Expected)
@@ -284,13 +345,41 @@ units with the quartic fit, and all V_j in standardized units.`,
 				}
 				return []any{v.PairCoupling, v.PairResidual, fmt.Sprintf("%.1f %%", 100*r.PairResidualRel)}
 			}
+			if reps != nil {
+				pt.header = append(pt.header, "± (bootstrap)", "noise / depth", "dev / noise")
+				pt.title += fmt.Sprintf("; bootstrap over %d resamples of the training fields: the standard error of dev / depth, the RMS over the range of the pointwise standard error of V_j's deviation (noise), and the RMS deviation over that noise (≲ 1: the deviation is estimation noise)", len(reps))
+			}
+			bootCols := func(r *potentialRow, v wcrg.ScalePotential) []any {
+				if reps == nil {
+					return nil
+				}
+				if v.Level == 0 {
+					return []any{"–", "–", "–"}
+				}
+				j := v.Level
+				relErr := jsonFloat(spread(func(b *wcrg.Hamiltonian) float64 { return b.Potentials[j].MaxDev / b.Depth }))
+				var n2, d2 float64
+				cnt := 0
+				for k, sd := range wcrg.PotentialSpread(h, reps, j) {
+					if math.IsNaN(sd) {
+						continue
+					}
+					d := h.Deviation(j, v.Grid[k])
+					n2, d2, cnt = n2+sd*sd, d2+d*d, cnt+1
+				}
+				noise := jsonFloat(math.Sqrt(n2/float64(cnt)) / h.Depth)
+				snr := jsonFloat(math.Sqrt(d2 / n2))
+				r.RelDevErr, r.NoiseRel, r.SignalToNoise = &relErr, &noise, &snr
+				return []any{fmt.Sprintf("%.1f %%", 100*float64(relErr)), fmt.Sprintf("%.1f %%", 100*float64(noise)), fmt.Sprintf("%.2f", float64(snr))}
+			}
 			var pots []potentialRow
 			for _, v := range h.Potentials {
 				r := potentialRow{Level: v.Level, Side: L >> v.Level, Lo: v.Lo, Hi: v.Hi, MovedT2: v.Moved[0], MaxDev: v.MaxDev}
 				if v.Level == 0 {
 					r.Amplitude = jsonFloat(math.NaN())
 					row := []any{0, r.Side, fmt.Sprintf("[%s, %s]", fmtFloat(v.Lo), fmtFloat(v.Hi)), "–", "–", "–", "(V_0: depth " + fmtFloat(h.Depth) + ")", "–"}
-					pt.add(append(row, pairCols(&r, v)...)...)
+					row = append(row, pairCols(&r, v)...)
+					pt.add(append(row, bootCols(&r, v)...)...)
 					pots = append(pots, r)
 					continue
 				}
@@ -305,13 +394,14 @@ units with the quartic fit, and all V_j in standardized units.`,
 				}
 				row := []any{v.Level, r.Side, fmt.Sprintf("[%s, %s]", fmtFloat(v.Lo), fmtFloat(v.Hi)), r.MovedT2, r.MaxDev,
 					fmt.Sprintf("%.1f %%", 100*r.RelDev), map[bool]string{true: "yes", false: "no"}[r.Passes], amp}
-				pt.add(append(row, pairCols(&r, v)...)...)
+				row = append(row, pairCols(&r, v)...)
+				pt.add(append(row, bootCols(&r, v)...)...)
 				pots = append(pots, r)
 			}
 			tables := []*table{kt, pt}
 			result := map[string]any{"model": *modelPath, "data": dpath, "fields": st.N, "L": L, "levels": m.Levels,
 				"mean": h.Mean, "scale": h.Scale, "mass": h.Mass / s2, "non_invariance": h.NonInvariance, "depth_v0": h.Depth, "form_error": h.FormError,
-				"couplings": couplings, "potentials": pots}
+				"couplings": couplings, "potentials": pots, "bootstrap_replicates": len(reps)}
 
 			var qf *quarticFit
 			if q, ok := fitQuartic(h); ok && m.Settings.Standardize == wcrg.StandardizeScale && m.Provenance.Kind != "lensing" {
@@ -321,24 +411,43 @@ units with the quartic fit, and all V_j in standardized units.`,
 				if betaKnown {
 					q.Known, q.Beta, q.ExpectedA, q.ExpectedB = true, beta, -(1 + 2*beta), 1
 				}
+				if reps != nil {
+					quartic := func(r *wcrg.Hamiltonian) quarticFit {
+						qr, _ := fitQuartic(r)
+						return qr
+					}
+					q.AErr = jsonFloat(spread(func(r *wcrg.Hamiltonian) float64 { return quartic(r).A }))
+					q.BErr = jsonFloat(spread(func(r *wcrg.Hamiltonian) float64 { return quartic(r).B }))
+					q.BetaFromKErr = jsonFloat(spread(func(r *wcrg.Hamiltonian) float64 { return -r.RawKernelAt(1, 0) }))
+				}
 				qf = &q
 				ft := &table{title: "φ⁴ reading (data units): V_0(t) ≈ c + a t² + b t⁴, β ≈ −K(e1)",
 					header: []string{"quantity", "fitted"}}
+				if reps != nil {
+					ft.header = append(ft.header, "± (bootstrap)")
+				}
 				if betaKnown {
 					ft.header = append(ft.header, fmt.Sprintf("φ⁴ β = %g", beta))
 				}
-				add := func(name string, v, want float64) {
-					if betaKnown {
-						ft.add(name, v, want)
-					} else {
-						ft.add(name, v)
+				add := func(name string, v float64, err jsonFloat, want float64) {
+					row := []any{name, v}
+					if reps != nil {
+						if math.IsNaN(float64(err)) {
+							row = append(row, "–")
+						} else {
+							row = append(row, float64(err))
+						}
 					}
+					if betaKnown {
+						row = append(row, want)
+					}
+					ft.add(row...)
 				}
-				add("b (t⁴)", q.B, 1)
-				add("a (t²)", q.A, -(1 + 2*beta))
-				add("β = −K(e1)", q.BetaFromK, beta)
-				add("β from a = −(1+2β)", q.BetaFromA, beta)
-				add("rms residual / range", q.RMS, 0)
+				add("b (t⁴)", q.B, q.BErr, 1)
+				add("a (t²)", q.A, q.AErr, -(1 + 2*beta))
+				add("β = −K(e1)", q.BetaFromK, q.BetaFromKErr, beta)
+				add("β from a = −(1+2β)", q.BetaFromA, q.AErr/2, beta)
+				add("rms residual / range", q.RMS, jsonFloat(math.NaN()), 0)
 				tables = append(tables, ft)
 				result["phi4"] = q
 			}
@@ -348,7 +457,7 @@ units with the quartic fit, and all V_j in standardized units.`,
 			if dir == "" {
 				dir = filepath.Dir(*modelPath)
 			}
-			files, err := writeHamiltonianFigures(dir, strings.TrimSuffix(filepath.Base(*modelPath), filepath.Ext(*modelPath)), m, h, raw, *radius, qf)
+			files, err := writeHamiltonianFigures(dir, strings.TrimSuffix(filepath.Base(*modelPath), filepath.Ext(*modelPath)), m, h, reps, raw, *radius, qf)
 			if err != nil {
 				return err
 			}
@@ -413,7 +522,9 @@ func fitQuartic(h *wcrg.Hamiltonian) (quarticFit, bool) {
 }
 
 // writeHamiltonianFigures writes the kernel, its profile and the potentials.
-func writeHamiltonianFigures(dir, stem string, m *wcrg.Model, h *wcrg.Hamiltonian, raw []float64, radius int, q *quarticFit) ([]string, error) {
+// With bootstrap replicates, the potentials carry their standard errors as
+// error bars on every 20th grid point.
+func writeHamiltonianFigures(dir, stem string, m *wcrg.Model, h *wcrg.Hamiltonian, reps []*wcrg.Hamiltonian, raw []float64, radius int, q *quarticFit) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("--out %s: %w", dir, err)
 	}
@@ -462,8 +573,23 @@ func writeHamiltonianFigures(dir, stem string, m *wcrg.Model, h *wcrg.Hamiltonia
 	all := potentialSeries(h, L, "")
 	for k, p := range h.Potentials {
 		all[k].Dashed = p.Level > 0
+		if len(reps) < 2 {
+			continue
+		}
+		// Error bars in the curve's colour on every 20th grid point.
+		bars := plots.Series{NoLine: true, Color: k + 1}
+		for i, sd := range wcrg.PotentialSpread(h, reps, p.Level) {
+			if i%20 == 10 {
+				bars.X, bars.Y, bars.Err = append(bars.X, all[k].X[i]), append(bars.Y, all[k].Y[i]), append(bars.Err, sd)
+			}
+		}
+		all = append(all, bars)
 	}
-	potfig := plots.LineFigure(plots.Axes{Title: fmt.Sprintf("Scale potentials (standardized units; j ≥ 1: minus the quadratic moved into K), %s J = %d", m.Settings.Wavelet, m.Levels),
+	title := fmt.Sprintf("Scale potentials (standardized units; j ≥ 1: minus the quadratic moved into K), %s J = %d", m.Settings.Wavelet, m.Levels)
+	if len(reps) >= 2 {
+		title = fmt.Sprintf("Scale potentials V_j (standardized; j ≥ 1: minus their quadratic) ± bootstrap s.e., %d resamples", len(reps))
+	}
+	potfig := plots.LineFigure(plots.Axes{Title: title,
 		X: "t (standardized φ_j)", Y: "V_j(t)"}, all...)
 
 	p := stem + "_hamiltonian_"
