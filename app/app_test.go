@@ -146,6 +146,27 @@ func TestFitThenHamiltonian(t *testing.T) {
 		t.Errorf("summary: %q", a.ham.table.Text)
 	}
 	t.Log(a.ham.table.Text)
+
+	// Error bars: one resample is refused, two refit the model twice.
+	a.ham.bootstrap.SetText("1")
+	a.ham.start()
+	if err := a.jobs.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(a.ham.table.Text, "Bootstrap") {
+		t.Error("a bootstrap of one resample ran")
+	}
+	a.ham.bootstrap.SetText("2")
+	a.ham.start()
+	if err := a.jobs.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(a.ham.table.Text, "Bootstrap (2 resamples)") || !strings.Contains(a.ham.table.Text, "K(e1)") ||
+		strings.Count(a.ham.table.Text, " ± ") < 6 || strings.Contains(a.ham.table.Text, "NaN") {
+		t.Errorf("summary with bootstrap: %q", a.ham.table.Text)
+	}
+	t.Log(a.ham.table.Text)
+	a.ham.bootstrap.SetText("0")
 	// File ▸ Export figure… offers the selected tab's figures.
 	a.SelectTab("Hamiltonian")
 	if figs := a.currentFigures(); len(figs) != 4 {

@@ -24,6 +24,7 @@ import (
 type hamiltonianTab struct {
 	a               *App
 	route           *widget.Select
+	bootstrap       *widget.Entry // resamples for error bars (0: none)
 	run, cancel     *widget.Button
 	status          *widget.Label
 	kernel, profile *widgets.PlotView
@@ -40,6 +41,7 @@ func newHamiltonianTab(a *App) *hamiltonianTab {
 	t.cancel.Disable()
 	t.route = widget.NewSelect([]string{routeRegression, routeTI}, nil)
 	t.route.SetSelected(routeRegression)
+	t.bootstrap = intEntry(0, 0, 64)
 	t.status = widget.NewLabel("Fit a model in the Estimate tab (or open one), then reconstruct H₀ = ½φᵀKφ + Σ_j Σ_x V_j(φ_j(x)) from its conditional energies and free energies.")
 	t.status.Wrapping = fyne.TextWrapWord
 	t.kernel = widgets.NewPlotView(a.exportFigure)
@@ -49,12 +51,13 @@ func newHamiltonianTab(a *App) *hamiltonianTab {
 	t.table = widget.NewLabel("")
 	t.table.TextStyle = fyne.TextStyle{Monospace: true}
 	routeRow := container.NewBorder(nil, nil, widget.NewLabel("Free energies"), nil, t.route)
-	left := container.NewBorder(container.NewVBox(routeRow, container.NewHBox(t.run, t.cancel), t.status), nil, nil, nil, container.NewScroll(t.table))
+	bootRow := container.NewBorder(nil, nil, widget.NewLabel("Error bars: bootstrap resamples (0: none; each refits the model)"), nil, t.bootstrap)
+	left := container.NewBorder(container.NewVBox(routeRow, bootRow, container.NewHBox(t.run, t.cancel), t.status), nil, nil, nil, container.NewScroll(t.table))
 	grid := container.NewGridWithColumns(2, t.kernel, t.profile, t.v0, t.potentials)
 	split := container.NewHSplit(left, grid)
 	split.Offset = 0.3
 	t.content = split
-	a.remember("hamiltonian", remembered{"route", t.route})
+	a.remember("hamiltonian", remembered{"route", t.route}, remembered{"bootstrap", t.bootstrap})
 	return t
 }
 
@@ -82,12 +85,22 @@ func (t *hamiltonianTab) start() {
 	if t.route.Selected == routeTI {
 		set.Route = wcrg.RouteTI
 	}
+	boot, err := readInt("bootstrap resamples", t.bootstrap)
+	if err == nil && boot == 1 {
+		err = fmt.Errorf("bootstrap resamples: want 0 (none) or at least 2")
+	}
+	if err != nil {
+		t.a.showError(err)
+		return
+	}
 	t.run.Disable()
 	t.cancel.Enable()
 	t.a.jobs.Start("hamiltonian", "Reconstruct H₀", func(ctx context.Context, report func(Progress)) (func(), error) {
 		defer fyne.Do(func() { t.run.Enable(); t.cancel.Disable() })
+		// The reconstruction is 1 of 1 + boot equal parts of the work.
+		part := 1 / float64(1+boot)
 		free, err := wcrg.FitFreeEnergies(ctx, m, data.Stack, set, func(level int) {
-			report(Progress{Fraction: float64(m.Levels-level+1) / float64(m.Levels+1), Text: fmt.Sprintf("free energy of scale %d fitted", level)})
+			report(Progress{Fraction: part * float64(m.Levels-level+1) / float64(m.Levels+1), Text: fmt.Sprintf("free energy of scale %d fitted", level)})
 		})
 		if err != nil {
 			return nil, err
@@ -96,12 +109,22 @@ func (t *hamiltonianTab) start() {
 		if err != nil {
 			return nil, err
 		}
-		figs := hamiltonianFigures(h, beta)
+		var reps []*wcrg.Hamiltonian
+		if boot > 0 {
+			report(Progress{Fraction: part, Text: fmt.Sprintf("bootstrap: refitting on resample 1 of %d", boot)})
+			reps, err = wcrg.BootstrapHamiltonian(ctx, m, data.Stack, set, wcrg.BootstrapSettings{Replicates: boot, Seed: 1}, func(done int) {
+				report(Progress{Fraction: part * float64(1+done), Text: fmt.Sprintf("bootstrap: %d of %d resamples refitted", done, boot)})
+			})
+			if err != nil {
+				return nil, err
+			}
+		}
+		figs := hamiltonianFigures(h, reps, beta)
 		imgs := make([]image.Image, len(figs))
 		for i, f := range figs {
 			imgs[i] = widgets.RenderFigure(f)
 		}
-		text := hamiltonianSummary(h, beta)
+		text := hamiltonianSummary(h, reps, beta)
 		return func() {
 			views := []*widgets.PlotView{t.kernel, t.profile, t.v0, t.potentials}
 			for i, v := range views {
@@ -115,8 +138,9 @@ func (t *hamiltonianTab) start() {
 
 // hamiltonianFigures returns the kernel image, its Fourier profile, V_0 in
 // data units and all V_j (standardized), with the φ⁴ terms overlaid when β
-// is known (β > 0).
-func hamiltonianFigures(h *wcrg.Hamiltonian, beta float64) []*plots.Figure {
+// is known (β > 0), and error bars on the V_j from bootstrap replicates
+// (reps, may be nil).
+func hamiltonianFigures(h *wcrg.Hamiltonian, reps []*wcrg.Hamiltonian, beta float64) []*plots.Figure {
 	L := h.L
 	raw := make([]float64, len(h.Kernel))
 	for i, v := range h.Kernel {
@@ -154,25 +178,39 @@ func hamiltonianFigures(h *wcrg.Hamiltonian, beta float64) []*plots.Figure {
 	v0fig := plots.LineFigure(plots.Axes{Title: "Microscopic potential V_0 (data units)", X: "φ", Y: "V_0(φ) − V_0(0)"}, vs...)
 	v0fig.Name = "v0"
 
-	var all []plots.Series
-	for _, p := range h.Potentials {
+	var all, bars []plots.Series
+	for k, p := range h.Potentials {
 		s := plots.Series{Name: fmt.Sprintf("V_%d (%d×%d)", p.Level, L>>p.Level, L>>p.Level), Dashed: p.Level > 0}
-		for k, x := range p.Grid {
-			v := p.V[k]
-			if p.Level > 0 {
-				v -= p.Moved[1]*x + p.Moved[2]
-			}
-			s.X, s.Y = append(s.X, x), append(s.Y, v)
+		for _, x := range p.Grid {
+			s.X, s.Y = append(s.X, x), append(s.Y, h.Deviation(p.Level, x))
 		}
 		all = append(all, s)
+		if len(reps) >= 2 {
+			// Error bars in the curve's colour on every 20th grid point.
+			b := plots.Series{NoLine: true, Color: k + 1}
+			for i, sd := range wcrg.PotentialSpread(h, reps, p.Level) {
+				if i%20 == 10 {
+					b.X, b.Y, b.Err = append(b.X, s.X[i]), append(b.Y, s.Y[i]), append(b.Err, sd)
+				}
+			}
+			bars = append(bars, b)
+		}
 	}
-	pot := plots.LineFigure(plots.Axes{Title: "Scale potentials V_j (standardized; j ≥ 1 minus their quadratic)", X: "t", Y: "V_j(t)"}, all...)
+	title := "Scale potentials V_j (standardized; V_0 − V_0(0), j ≥ 1 minus their quadratic)"
+	if len(reps) >= 2 {
+		title = fmt.Sprintf("Scale potentials V_j (standardized) ± bootstrap s.e., %d resamples", len(reps))
+	}
+	pot := plots.LineFigure(plots.Axes{Title: title, X: "t", Y: "V_j(t)"}, append(all, bars...)...)
 	pot.Name = "potentials"
 	return []*plots.Figure{kernel, profile, v0fig, pot}
 }
 
-func hamiltonianSummary(h *wcrg.Hamiltonian, beta float64) string {
+// hamiltonianSummary is the tab's text: couplings, β, the V_j deviations
+// and pair rests, with bootstrap standard errors when reps has at least two
+// replicates.
+func hamiltonianSummary(h *wcrg.Hamiltonian, reps []*wcrg.Hamiltonian, beta float64) string {
 	var b strings.Builder
+	se := func(f func(*wcrg.Hamiltonian) float64) float64 { return wcrg.BootstrapError(reps, f) }
 	fmt.Fprintf(&b, "Couplings K(s), data units (zero-mass gauge)\n")
 	for _, c := range []struct {
 		name   string
@@ -180,12 +218,18 @@ func hamiltonianSummary(h *wcrg.Hamiltonian, beta float64) string {
 		phi4   float64
 	}{{"K(0)", 0, 0, 4}, {"K(e1)", 1, 0, -1}, {"K(e2)", 0, 1, -1}, {"K(e1+e2)", 1, 1, 0}, {"K(2e1)", 2, 0, 0}} {
 		fmt.Fprintf(&b, "%-9s %10.4f", c.name, h.RawKernelAt(c.s1, c.s2))
+		if len(reps) >= 2 {
+			fmt.Fprintf(&b, " ± %.4f", se(func(r *wcrg.Hamiltonian) float64 { return r.RawKernelAt(c.s1, c.s2) }))
+		}
 		if beta > 0 {
 			fmt.Fprintf(&b, "   φ⁴: %7.4f", c.phi4*beta)
 		}
 		b.WriteByte('\n')
 	}
 	fmt.Fprintf(&b, "\nβ estimate −K(e1) = %.4f", -h.RawKernelAt(1, 0))
+	if len(reps) >= 2 {
+		fmt.Fprintf(&b, " ± %.4f", se(func(r *wcrg.Hamiltonian) float64 { return -r.RawKernelAt(1, 0) }))
+	}
 	if beta > 0 {
 		fmt.Fprintf(&b, " (data: β = %g)", beta)
 	}
@@ -193,6 +237,15 @@ func hamiltonianSummary(h *wcrg.Hamiltonian, beta float64) string {
 	fmt.Fprintf(&b, "\nScale potentials: deviation from a\nquadratic (%% of V_0's depth %.3g) and\namplitude c = v̄_j+1/ṽ_j (1: they cancel)\n", h.Depth)
 	for _, p := range h.Potentials[1:] {
 		fmt.Fprintf(&b, "V_%d: %-8.3g %3.0f %%   c %.3g\n", p.Level, p.MaxDev, 100*p.MaxDev/h.Depth, p.Amplitude)
+	}
+	if len(reps) >= 2 {
+		fmt.Fprintf(&b, "\nBootstrap (%d resamples): deviation\n± s.e., noise (RMS s.e. of V_j, %% of\nthe depth) and deviation / noise\n(≲ 1: the deviation is estimation noise)\n", len(reps))
+		for _, p := range h.Potentials[1:] {
+			j := p.Level
+			noise, sn := wcrg.PotentialNoise(h, reps, j)
+			relErr := se(func(r *wcrg.Hamiltonian) float64 { return r.Potentials[j].MaxDev / r.Depth })
+			fmt.Fprintf(&b, "V_%d: %3.0f ± %.0f %%  noise %3.1f %%  %.2f\n", j, 100*p.MaxDev/h.Depth, 100*relErr, 100*noise/h.Depth, sn)
+		}
 	}
 	var pairs []wcrg.ScalePotential
 	for _, p := range h.Potentials {

@@ -10,6 +10,7 @@ func (a *App) extraTourSteps() []tourStep {
 		{name: "generate-cascade", tab: "Generate", act: func(a *App) { a.generate.diagnoseScales() }},
 		{name: "hamiltonian", tab: "Hamiltonian", act: func(a *App) {
 			a.ham.route.SetSelected(routeRegression)
+			a.ham.bootstrap.SetText("4") // error bars from four refits
 			a.ham.start()
 		}},
 		{name: "slowing-down", tab: "Slowing down", act: func(a *App) {
@@ -38,6 +39,7 @@ func (a *App) extraTourSteps() []tourStep {
 		}},
 		{name: "hamiltonian-pairs", tab: "Hamiltonian", act: func(a *App) {
 			a.ham.route.SetSelected(routeRegression) // thermodynamic integration refuses pairs
+			a.ham.bootstrap.SetText("0")
 			a.ham.start()
 		}},
 	}

@@ -270,18 +270,7 @@ units with the quartic fit, and all V_j in standardized units.`,
 					return err
 				}
 			}
-			// spread returns the bootstrap standard error of f over the
-			// replicates (NaN without them).
-			spread := func(f func(*wcrg.Hamiltonian) float64) float64 {
-				if len(reps) < 2 {
-					return math.NaN()
-				}
-				v := make([]float64, len(reps))
-				for i, r := range reps {
-					v[i] = f(r)
-				}
-				return lattice.Std(v) * math.Sqrt(float64(len(v))/float64(len(v)-1))
-			}
+			spread := func(f func(*wcrg.Hamiltonian) float64) float64 { return wcrg.BootstrapError(reps, f) }
 
 			L := m.L
 			s2 := h.Scale * h.Scale
@@ -358,17 +347,8 @@ units with the quartic fit, and all V_j in standardized units.`,
 				}
 				j := v.Level
 				relErr := jsonFloat(spread(func(b *wcrg.Hamiltonian) float64 { return b.Potentials[j].MaxDev / b.Depth }))
-				var n2, d2 float64
-				cnt := 0
-				for k, sd := range wcrg.PotentialSpread(h, reps, j) {
-					if math.IsNaN(sd) {
-						continue
-					}
-					d := h.Deviation(j, v.Grid[k])
-					n2, d2, cnt = n2+sd*sd, d2+d*d, cnt+1
-				}
-				noise := jsonFloat(math.Sqrt(n2/float64(cnt)) / h.Depth)
-				snr := jsonFloat(math.Sqrt(d2 / n2))
+				n, sn := wcrg.PotentialNoise(h, reps, j)
+				noise, snr := jsonFloat(n/h.Depth), jsonFloat(sn)
 				r.RelDevErr, r.NoiseRel, r.SignalToNoise = &relErr, &noise, &snr
 				return []any{fmt.Sprintf("%.1f %%", 100*float64(relErr)), fmt.Sprintf("%.1f %%", 100*float64(noise)), fmt.Sprintf("%.2f", float64(snr))}
 			}

@@ -96,20 +96,44 @@ func (h *Hamiltonian) Deviation(j int, t float64) float64 {
 func PotentialSpread(h *Hamiltonian, reps []*Hamiltonian, j int) []float64 {
 	grid := h.Potentials[j].Grid
 	sd := make([]float64, len(grid))
-	v := make([]float64, 0, len(reps))
 	for k, t := range grid {
-		v = v[:0]
-		for _, r := range reps {
-			if d := r.Deviation(j, t); !math.IsInf(d, 0) && !math.IsNaN(d) {
-				v = append(v, d)
-			}
-		}
-		if len(v) < 2 {
-			sd[k] = math.NaN()
-			continue
-		}
-		// 1/(B−1): the bootstrap standard error.
-		sd[k] = lattice.Std(v) * math.Sqrt(float64(len(v))/float64(len(v)-1))
+		sd[k] = BootstrapError(reps, func(r *Hamiltonian) float64 { return r.Deviation(j, t) })
 	}
 	return sd
+}
+
+// BootstrapError returns the bootstrap standard error of a figure of H₀,
+// the standard deviation of f over the replicates with 1/(B−1), leaving
+// out non-finite values; NaN with fewer than two.
+func BootstrapError(reps []*Hamiltonian, f func(*Hamiltonian) float64) float64 {
+	v := make([]float64, 0, len(reps))
+	for _, r := range reps {
+		if x := f(r); !math.IsInf(x, 0) && !math.IsNaN(x) {
+			v = append(v, x)
+		}
+	}
+	if len(v) < 2 {
+		return math.NaN()
+	}
+	return lattice.Std(v) * math.Sqrt(float64(len(v))/float64(len(v)-1))
+}
+
+// PotentialNoise summarizes PotentialSpread for V_j (j ≥ 1) over its grid:
+// noise is the RMS of the pointwise standard error, and signalToNoise the
+// RMS of h's Deviation over it (about 1 or less when the deviation of V_j
+// from a quadratic is estimation noise). Both NaN without a finite spread.
+func PotentialNoise(h *Hamiltonian, reps []*Hamiltonian, j int) (noise, signalToNoise float64) {
+	var n2, d2 float64
+	cnt := 0
+	for k, sd := range PotentialSpread(h, reps, j) {
+		if math.IsNaN(sd) {
+			continue
+		}
+		d := h.Deviation(j, h.Potentials[j].Grid[k])
+		n2, d2, cnt = n2+sd*sd, d2+d*d, cnt+1
+	}
+	if cnt == 0 {
+		return math.NaN(), math.NaN()
+	}
+	return math.Sqrt(n2 / float64(cnt)), math.Sqrt(d2 / n2)
 }
