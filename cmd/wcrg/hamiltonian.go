@@ -27,7 +27,7 @@ type coupling struct {
 	Std      float64 `json:"standardized"` // the model's standardized units
 	Expected float64 `json:"phi4_expected,omitempty"`
 	// RawErr is the bootstrap standard error of Raw (--bootstrap).
-	RawErr float64 `json:"raw_bootstrap_err,omitempty"`
+	RawErr jsonFloat `json:"raw_bootstrap_err,omitempty"`
 }
 
 type potentialRow struct {
@@ -300,8 +300,8 @@ units with the quartic fit, and all V_j in standardized units.`,
 				cp := coupling{Name: s.name, S1: s.s1, S2: s.s2, Raw: h.RawKernelAt(s.s1, s.s2), Std: h.KernelAt(s.s1, s.s2)}
 				row := []any{s.name, fmt.Sprintf("(%d,%d)", s.s1, s.s2), cp.Raw, cp.Std}
 				if reps != nil {
-					cp.RawErr = spread(func(r *wcrg.Hamiltonian) float64 { return r.RawKernelAt(s.s1, s.s2) })
-					row = append(row, cp.RawErr)
+					cp.RawErr = jsonFloat(spread(func(r *wcrg.Hamiltonian) float64 { return r.RawKernelAt(s.s1, s.s2) }))
+					row = append(row, float64(cp.RawErr))
 				}
 				if betaKnown {
 					cp.Expected = s.phi4 * beta
