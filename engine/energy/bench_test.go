@@ -74,18 +74,41 @@ func benchSweeps(b *testing.B, c *Conditioned, x []float64, rng *rand.Rand) {
 func BenchmarkSiteSweepPairs(b *testing.B) {
 	for _, n := range benchSides[:3] {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			wb, _ := wavelet.New("db4")
-			rng := rand.New(rand.NewPCG(1, 1))
-			m, _ := NewConditional(n, 4, ScalarBasis{Kind: BasisHat, Nodes: 30, Lo: -10, Hi: 10}, 1.8, wb)
-			if err := m.AddPair(PairBasis{Nodes: 12, SLo: -10, SHi: 10, DLo: -10, DHi: 10}); err != nil {
-				b.Fatal(err)
-			}
-			for i := range m.Theta {
-				m.Theta[i] = 0.01 * rng.NormFloat64()
-			}
-			c := m.NewConditioned()
-			c.SetCondition(randField(rng, n*n, 1))
-			benchSweeps(b, c, randField(rng, m.Dim(), 0.3), rng)
+			c, x, rng := benchPairConditioned(b, n)
+			benchSweeps(b, c, x, rng)
 		})
 	}
+}
+
+// BenchmarkEnergyGradPairs is BenchmarkEnergyGrad with the pair potential
+// of BenchmarkSiteSweepPairs: the unit of work of maximum likelihood's
+// global MALA steps for pair models.
+func BenchmarkEnergyGradPairs(b *testing.B) {
+	for _, n := range benchSides[:3] {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			c, x, _ := benchPairConditioned(b, n)
+			g := make([]float64, len(x))
+			b.ReportAllocs()
+			for b.Loop() {
+				c.EnergyGrad(x, g)
+			}
+		})
+	}
+}
+
+// benchPairConditioned is benchConditioned with a 12×12-node pair
+// potential.
+func benchPairConditioned(b *testing.B, n int) (*Conditioned, []float64, *rand.Rand) {
+	wb, _ := wavelet.New("db4")
+	rng := rand.New(rand.NewPCG(1, 1))
+	m, _ := NewConditional(n, 4, ScalarBasis{Kind: BasisHat, Nodes: 30, Lo: -10, Hi: 10}, 1.8, wb)
+	if err := m.AddPair(PairBasis{Nodes: 12, SLo: -10, SHi: 10, DLo: -10, DHi: 10}); err != nil {
+		b.Fatal(err)
+	}
+	for i := range m.Theta {
+		m.Theta[i] = 0.01 * rng.NormFloat64()
+	}
+	c := m.NewConditioned()
+	c.SetCondition(randField(rng, n*n, 1))
+	return c, randField(rng, m.Dim(), 0.3), rng
 }

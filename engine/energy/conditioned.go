@@ -321,22 +321,43 @@ func (c *Conditioned) pairsInside(fine []float64) bool {
 // addPairs returns the pair energy of fine and adds its gradient with
 // respect to fine to dst: ∂w/∂f(x) = ½∂_s w + ∂_d w, ∂w/∂f(y) = ½∂_s w − ∂_d w.
 // With Wall, a bond beyond the pair support adds a quartic wall in s and
-// in d (as the scalar potential's), which brings chains back inside.
+// in d (as the scalar potential's), which brings chains back inside. The
+// bonds are visited in ForEachBond's order, written out because this is
+// the inner loop of every MALA step of a pair model.
 func (c *Conditioned) addPairs(dst, fine []float64) float64 {
 	var e float64
-	hs, hd := c.m.Pair.spacings()
-	ForEachBond(fine, c.m.FineSide(), func(s, d float64, x, y int) {
-		v, ds, dd := c.pair.eval(s, d)
-		if c.Wall {
-			ws, wds := quarticWall(s, c.psLo, c.psHi, hs)
-			wd, wdd := quarticWall(d, c.pdLo, c.pdHi, hd)
-			v, ds, dd = v+ws+wd, ds+wds, dd+wdd
+	side := c.m.FineSide()
+	for x1 := 0; x1 < side; x1++ {
+		down := ((x1 + 1) % side) * side
+		row := x1 * side
+		for x2 := 0; x2 < side; x2++ {
+			x := row + x2
+			right := row + x2 + 1
+			if x2+1 == side {
+				right = row
+			}
+			e += c.addBond(dst, fine, x, down+x2)
+			e += c.addBond(dst, fine, x, right)
 		}
-		e += v
-		dst[x] += 0.5*ds + dd
-		dst[y] += 0.5*ds - dd
-	})
+	}
 	return e
+}
+
+// addBond returns the pair energy of the bond (x, y) of fine and adds its
+// gradient to dst (see addPairs).
+func (c *Conditioned) addBond(dst, fine []float64, x, y int) float64 {
+	a, b := fine[x], fine[y]
+	s, d := (a+b)/2, a-b
+	v, ds, dd := c.pair.eval(s, d)
+	if c.Wall {
+		hs, hd := c.m.Pair.spacings()
+		ws, wds := quarticWall(s, c.psLo, c.psHi, hs)
+		wd, wdd := quarticWall(d, c.pdLo, c.pdHi, hd)
+		v, ds, dd = v+ws+wd, ds+wds, dd+wdd
+	}
+	dst[x] += 0.5*ds + dd
+	dst[y] += 0.5*ds - dd
+	return v
 }
 
 // quarticWall returns ((t − hi)/h)⁴ beyond hi, ((lo − t)/h)⁴ below lo, 0
