@@ -51,7 +51,7 @@ func newHamiltonianTab(a *App) *hamiltonianTab {
 	t.table = widget.NewLabel("")
 	t.table.TextStyle = fyne.TextStyle{Monospace: true}
 	routeRow := container.NewBorder(nil, nil, widget.NewLabel("Free energies"), nil, t.route)
-	bootRow := container.NewBorder(nil, nil, widget.NewLabel("Error bars: bootstrap resamples (0: none; each refits the model)"), nil, t.bootstrap)
+	bootRow := container.NewBorder(nil, nil, widget.NewLabel("Bootstrap resamples (error bars; 0: none)"), nil, t.bootstrap)
 	left := container.NewBorder(container.NewVBox(routeRow, bootRow, container.NewHBox(t.run, t.cancel), t.status), nil, nil, nil, container.NewScroll(t.table))
 	grid := container.NewGridWithColumns(2, t.kernel, t.profile, t.v0, t.potentials)
 	split := container.NewHSplit(left, grid)

@@ -42,6 +42,8 @@ type potentialRow struct {
 	// Amplitude is c in v̄_{j+1} ≈ c·ṽ_j (wcrg.ScalePotential.Amplitude);
 	// null when undefined.
 	Amplitude jsonFloat `json:"amplitude"`
+	// AmplitudeErr is its bootstrap standard error (--bootstrap).
+	AmplitudeErr *jsonFloat `json:"amplitude_bootstrap_err,omitempty"`
 	// With a pair potential on φ_j (wcrg.ScalePotential.Pair): the
 	// nearest-neighbour coupling q_j moved into K, and the RMS of what is
 	// left of the pair interaction, also relative to V_0's depth.
@@ -371,6 +373,12 @@ units with the quartic fit, and all V_j in standardized units.`,
 				amp := "–"
 				if !math.IsNaN(v.Amplitude) {
 					amp = fmt.Sprintf("%.3f", v.Amplitude)
+					if reps != nil {
+						j := v.Level
+						e := jsonFloat(spread(func(b *wcrg.Hamiltonian) float64 { return b.Potentials[j].Amplitude }))
+						r.AmplitudeErr = &e
+						amp += fmt.Sprintf(" ± %.3f", float64(e))
+					}
 				}
 				row := []any{v.Level, r.Side, fmt.Sprintf("[%s, %s]", fmtFloat(v.Lo), fmtFloat(v.Hi)), r.MovedT2, r.MaxDev,
 					fmt.Sprintf("%.1f %%", 100*r.RelDev), map[bool]string{true: "yes", false: "no"}[r.Passes], amp}
