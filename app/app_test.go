@@ -147,14 +147,13 @@ func TestFitThenHamiltonian(t *testing.T) {
 	}
 	t.Log(a.ham.table.Text)
 
-	// Error bars: one resample is refused, two refit the model twice.
-	a.ham.bootstrap.SetText("1")
-	a.ham.start()
-	if err := a.jobs.Wait(); err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(a.ham.table.Text, "Bootstrap") {
-		t.Error("a bootstrap of one resample ran")
+	// Error bars: one resample (or none that parses) is refused, two
+	// refit the model twice.
+	for _, bad := range []string{"1", "-2", "x", "65"} {
+		a.ham.bootstrap.SetText(bad)
+		if n, err := a.ham.resamples(); err == nil {
+			t.Errorf("bootstrap resamples %q accepted as %d", bad, n)
+		}
 	}
 	a.ham.bootstrap.SetText("2")
 	a.ham.start()

@@ -57,7 +57,9 @@ func newHamiltonianTab(a *App) *hamiltonianTab {
 	split := container.NewHSplit(left, grid)
 	split.Offset = 0.3
 	t.content = split
-	a.remember("hamiltonian", remembered{"route", t.route}, remembered{"bootstrap", t.bootstrap})
+	// Not the bootstrap count: one run with many resamples should not make
+	// every later reconstruction as slow.
+	a.remember("hamiltonian", remembered{"route", t.route})
 	return t
 }
 
@@ -85,10 +87,7 @@ func (t *hamiltonianTab) start() {
 	if t.route.Selected == routeTI {
 		set.Route = wcrg.RouteTI
 	}
-	boot, err := readInt("bootstrap resamples", t.bootstrap)
-	if err == nil && boot == 1 {
-		err = fmt.Errorf("bootstrap resamples: want 0 (none) or at least 2")
-	}
+	boot, err := t.resamples()
 	if err != nil {
 		t.a.showError(err)
 		return
@@ -112,7 +111,12 @@ func (t *hamiltonianTab) start() {
 		var reps []*wcrg.Hamiltonian
 		if boot > 0 {
 			report(Progress{Fraction: part, Text: fmt.Sprintf("bootstrap: refitting on resample 1 of %d", boot)})
-			reps, err = wcrg.BootstrapHamiltonian(ctx, m, data.Stack, set, wcrg.BootstrapSettings{Replicates: boot, Seed: 1}, func(done int) {
+			// Replicates of the model's own training size.
+			n := data.Stack.N
+			if c := m.Provenance.Count; c > 0 && c < n {
+				n = c
+			}
+			reps, err = wcrg.BootstrapHamiltonian(ctx, m, data.Stack, set, wcrg.BootstrapSettings{Replicates: boot, Seed: 1, Fields: n}, func(done int) {
 				report(Progress{Fraction: part * float64(1+done), Text: fmt.Sprintf("bootstrap: %d of %d resamples refitted", done, boot)})
 			})
 			if err != nil {
@@ -134,6 +138,16 @@ func (t *hamiltonianTab) start() {
 			t.status.SetText("H₀ reconstructed. Export any figure with its button.")
 		}, nil
 	})
+}
+
+// resamples returns the bootstrap count of the tab's entry: 0 (none) or
+// at least 2.
+func (t *hamiltonianTab) resamples() (int, error) {
+	boot, err := readInt("bootstrap resamples", t.bootstrap)
+	if err == nil && boot == 1 {
+		err = fmt.Errorf("bootstrap resamples: want 0 (none) or at least 2")
+	}
+	return boot, err
 }
 
 // hamiltonianFigures returns the kernel image, its Fourier profile, V_0 in
@@ -187,7 +201,7 @@ func hamiltonianFigures(h *wcrg.Hamiltonian, reps []*wcrg.Hamiltonian, beta floa
 		all = append(all, s)
 		if len(reps) >= 2 {
 			// Error bars in the curve's colour on every 20th grid point.
-			b := plots.Series{NoLine: true, Color: k + 1}
+			b := plots.Series{Name: fmt.Sprintf("V_%d bootstrap s.e.", p.Level), NoLine: true, NoLegend: true, Color: k + 1}
 			for i, sd := range wcrg.PotentialSpread(h, reps, p.Level) {
 				if i%20 == 10 {
 					b.X, b.Y, b.Err = append(b.X, s.X[i]), append(b.Y, s.Y[i]), append(b.Err, sd)
@@ -198,7 +212,7 @@ func hamiltonianFigures(h *wcrg.Hamiltonian, reps []*wcrg.Hamiltonian, beta floa
 	}
 	title := "Scale potentials V_j (standardized; V_0 − V_0(0), j ≥ 1 minus their quadratic)"
 	if len(reps) >= 2 {
-		title = fmt.Sprintf("Scale potentials V_j (standardized) ± bootstrap s.e., %d resamples", len(reps))
+		title = fmt.Sprintf("V_j (standardized; V_0 − V_0(0), j ≥ 1 minus their quadratic) ± bootstrap s.e. (%d)", len(reps))
 	}
 	pot := plots.LineFigure(plots.Axes{Title: title, X: "t", Y: "V_j(t)"}, append(all, bars...)...)
 	pot.Name = "potentials"
@@ -244,7 +258,7 @@ func hamiltonianSummary(h *wcrg.Hamiltonian, reps []*wcrg.Hamiltonian, beta floa
 			j := p.Level
 			noise, sn := wcrg.PotentialNoise(h, reps, j)
 			relErr := se(func(r *wcrg.Hamiltonian) float64 { return r.Potentials[j].MaxDev / r.Depth })
-			fmt.Fprintf(&b, "V_%d: %3.0f ± %.0f %%  noise %3.1f %%  %.2f\n", j, 100*p.MaxDev/h.Depth, 100*relErr, 100*noise/h.Depth, sn)
+			fmt.Fprintf(&b, "V_%d: %3.0f ± %.1f %%  noise %3.1f %%  %.2f\n", j, 100*p.MaxDev/h.Depth, 100*relErr, 100*noise/h.Depth, sn)
 		}
 	}
 	var pairs []wcrg.ScalePotential

@@ -24,6 +24,10 @@ type Series struct {
 	// Color is 1 + the palette index to draw with; 0 uses the series'
 	// position (so that a fitted line can share its data's colour).
 	Color int
+	// NoLegend keeps a named series (named for its rows in the figure's
+	// table) out of the legend, e.g. error bars drawn apart from their
+	// curve.
+	NoLegend bool
 }
 
 // Axes describes a line figure's axes.
@@ -137,7 +141,7 @@ func buildLinePlot(ax Axes, series []Series) *plot.Plot {
 				p.Add(eb)
 			}
 		}
-		if s.Name != "" && len(thumbs) > 0 {
+		if s.Name != "" && !s.NoLegend && len(thumbs) > 0 {
 			p.Legend.Add(s.Name, thumbs...)
 		}
 	}

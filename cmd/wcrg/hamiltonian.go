@@ -73,7 +73,7 @@ type quarticFit struct {
 	ExpectedB   float64 `json:",omitempty"`
 	Description string
 	// Bootstrap standard errors (--bootstrap) of A, B, BetaFromK.
-	AErr, BErr, BetaFromKErr jsonFloat `json:",omitempty"`
+	AErr, BErr, BetaFromKErr, BetaFromAErr jsonFloat `json:",omitempty"`
 }
 
 // vanishThreshold is the spec's "V_j ≈ 0" threshold (§10 row 14).
@@ -109,21 +109,24 @@ type hamiltonianOptions struct {
 
 // reconstruct loads a model and its training data and assembles its
 // microscopic Hamiltonian.
-func reconstruct(ctx context.Context, e *env, modelPath string, o hamiltonianOptions) (*wcrg.Model, *wcrg.Hamiltonian, string, *lattice.Stack, error) {
+// The fields come back with the number of consecutive fields cut from one
+// source field or map (--patch, or the patches per map that 'wcrg lensing
+// prep' records), which the bootstrap must resample together.
+func reconstruct(ctx context.Context, e *env, modelPath string, o hamiltonianOptions) (*wcrg.Model, *wcrg.Hamiltonian, string, *lattice.Stack, int, error) {
 	m, err := wcrg.Load(modelPath)
 	if err != nil {
-		return nil, nil, "", nil, err
+		return nil, nil, "", nil, 0, err
 	}
 	dpath, err := findTrainingData(o.data, modelPath, m)
 	if err != nil {
-		return nil, nil, "", nil, err
+		return nil, nil, "", nil, 0, err
 	}
 	st, info, err := readFields(dpath, o.crop, o.patch)
 	if err != nil {
-		return nil, nil, "", nil, err
+		return nil, nil, "", nil, 0, err
 	}
 	if st.L != m.L {
-		return nil, nil, "", nil, fmt.Errorf("%s holds fields of %d×%d; %s was fitted on %d×%d", dpath, st.L, st.L, modelPath, m.L, m.L)
+		return nil, nil, "", nil, 0, fmt.Errorf("%s holds fields of %d×%d; %s was fitted on %d×%d", dpath, st.L, st.L, modelPath, m.L, m.L)
 	}
 	if m.Provenance.SHA256 != "" && info.SHA256 != m.Provenance.SHA256 {
 		e.logf("warning: %s is not the file the model was trained on (sha256 differs from %s's record)", dpath, modelPath)
@@ -133,7 +136,7 @@ func reconstruct(ctx context.Context, e *env, modelPath string, o hamiltonianOpt
 		st = &sub
 	}
 	if st.N < 2 {
-		return nil, nil, "", nil, fmt.Errorf("%s: %d field(s); the free energies need at least 2", dpath, st.N)
+		return nil, nil, "", nil, 0, fmt.Errorf("%s: %d field(s); the free energies need at least 2", dpath, st.N)
 	}
 	e.logf("%s: %d×%d, J = %d; free energies on %d fields of %s", modelPath, m.L, m.L, m.Levels, st.N, dpath)
 	start := time.Now()
@@ -144,17 +147,26 @@ func reconstruct(ctx context.Context, e *env, modelPath string, o hamiltonianOpt
 		})
 	p.done()
 	if err != nil {
-		return nil, nil, "", nil, err
+		return nil, nil, "", nil, 0, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, nil, "", nil, err
+		return nil, nil, "", nil, 0, err
 	}
 	h, err := wcrg.BuildHamiltonian(m, free, *st)
 	if err != nil {
-		return nil, nil, "", nil, err
+		return nil, nil, "", nil, 0, err
 	}
 	e.logf("%s: Hamiltonian assembled in %s", modelPath, time.Since(start).Round(100*time.Millisecond))
-	return m, h, dpath, st, nil
+	block := 1
+	if o.patch > 0 && len(info.Shape) >= 2 {
+		r, c := info.Shape[len(info.Shape)-2], info.Shape[len(info.Shape)-1]
+		block = (r / o.patch) * (c / o.patch)
+	}
+	var lf lensingFieldsSidecar
+	if readLensingSidecar(dpath, "wcrg-lab/lensing-fields/v1", &lf) && lf.Maps > 0 && lf.Fields%lf.Maps == 0 {
+		block *= lf.Fields / lf.Maps
+	}
+	return m, h, dpath, st, block, nil
 }
 
 func hamiltonianCommand() *command {
@@ -184,9 +196,11 @@ out; φ⁴ at β = 0.68, L = 32: 16 % of the energies' spread). For scale-only s
 estimates β = −K(e₁); for data made by 'wcrg generate phi4' it shows the exact
 values K = −βΔ, V_0 = t⁴ − (1+2β)t² beside them.
 
---bootstrap B gives every printed figure a standard error: the model, its free
-energies and H₀ are refitted on B resamples (with replacement) of the training
-fields, each costing a full fit. Per scale it adds the standard error of the
+--bootstrap B gives the couplings, the φ⁴ reading, the amplitudes c and the V_j
+deviations standard errors: the model, its free energies and H₀ are refitted on
+B resamples (with replacement) of as many training fields as the model was
+fitted on, each costing a full fit; patches of one field or map are drawn
+together (--bootstrap-block). Per scale it adds the standard error of the
 deviation, the noise of V_j (RMS of its pointwise standard error, relative to
 V_0's depth) and the ratio of the deviation to that noise: about 1 or less
 means the deviation of V_j from a quadratic is estimation noise, which grows
@@ -218,6 +232,7 @@ units with the quartic fit, and all V_j in standardized units.`,
 		crop := fs.Bool("crop", false, "crop non-square or non-power-of-two fields (as for the fit)")
 		patch := fs.Int("patch", 0, "cut fields into patches of this power-of-two side (as for the fit)")
 		boot := fs.Int("bootstrap", 0, "error bars: refit the model, its free energies and H₀ on this many resamples of the training fields (0: none; each costs a full fit)")
+		bootBlock := fs.Int("bootstrap-block", 0, "resample blocks of this many consecutive fields together, e.g. the patches of one map (0: the patches per field of --patch, or per map as recorded by 'wcrg lensing prep'; else 1)")
 		return func(ctx context.Context, e *env, args []string) error {
 			if len(args) > 0 {
 				return usagef("unexpected argument %q", args[0])
@@ -240,7 +255,9 @@ units with the quartic fit, and all V_j in standardized units.`,
 			case *workers < 0:
 				return usagef("--workers %d: want 0 (one per core) or a positive count", *workers)
 			case *boot < 0 || *boot == 1:
-				return usagef("--bootstrap %d: want 0 (none) or at least 2 replicates", *boot)
+				return usagef("--bootstrap %d: want 0 (none) or at least 2 resamples", *boot)
+			case *bootBlock < 0:
+				return usagef("--bootstrap-block %d: want 0 (automatic) or a positive count", *bootBlock)
 			}
 			known := false
 			for _, k := range energy.BasisKinds() {
@@ -252,20 +269,31 @@ units with the quartic fit, and all V_j in standardized units.`,
 			start := time.Now()
 			hopt := hamiltonianOptions{data: *data, crop: *crop, patch: *patch, maxFields: *maxFields,
 				free: wcrg.FreeSettings{Window: *window, Basis: *basis, Nodes: *nodes, ModelSweeps: noneIfZero(*modelSweeps), Route: *route, TI: wcrg.TISettings{Samples: *tiSamples}, Seed: 1, Workers: *workers}}
-			m, h, dpath, st, err := reconstruct(ctx, e, *modelPath, hopt)
+			m, h, dpath, st, block, err := reconstruct(ctx, e, *modelPath, hopt)
 			if err != nil {
 				return err
 			}
 			var reps []*wcrg.Hamiltonian
 			if *boot > 0 {
+				if *bootBlock > 0 {
+					block = *bootBlock
+				}
+				// Replicates of the model's own training size.
+				n := st.N
+				if c := m.Provenance.Count; c > 0 && c < st.N {
+					n = c
+				} else if c > st.N {
+					e.logf("warning: %s was fitted on %d fields, the bootstrap refits on the %d at hand: its errors are too large", *modelPath, c, st.N)
+				}
+				e.logf("bootstrap: %d resamples of %d fields (blocks of %d)", *boot, n/block*block, block)
 				bstart := time.Now()
 				p := e.progress()
 				p.update(true, "bootstrap: refitting on resample 1 of %d", *boot)
-				reps, err = wcrg.BootstrapHamiltonian(ctx, m, *st, hopt.free, wcrg.BootstrapSettings{Replicates: *boot, Seed: 1},
+				reps, err = wcrg.BootstrapHamiltonian(ctx, m, *st, hopt.free, wcrg.BootstrapSettings{Replicates: *boot, Seed: 1, Fields: n, Block: block},
 					func(done int) {
 						el := time.Since(bstart)
 						left := time.Duration(float64(el) / float64(done) * float64(*boot-done))
-						p.update(true, "bootstrap: %d of %d replicates done (%s, about %s left)", done, *boot, el.Round(time.Second), left.Round(time.Second))
+						p.update(true, "bootstrap: %d of %d resamples refitted (%s, about %s left)", done, *boot, el.Round(time.Second), left.Round(time.Second))
 					})
 				p.done()
 				if err != nil {
@@ -303,7 +331,7 @@ units with the quartic fit, and all V_j in standardized units.`,
 				row := []any{s.name, fmt.Sprintf("(%d,%d)", s.s1, s.s2), cp.Raw, cp.Std}
 				if reps != nil {
 					cp.RawErr = jsonFloat(spread(func(r *wcrg.Hamiltonian) float64 { return r.RawKernelAt(s.s1, s.s2) }))
-					row = append(row, float64(cp.RawErr))
+					row = append(row, orDash(float64(cp.RawErr)))
 				}
 				if betaKnown {
 					cp.Expected = s.phi4 * beta
@@ -401,12 +429,16 @@ units with the quartic fit, and all V_j in standardized units.`,
 				}
 				if reps != nil {
 					quartic := func(r *wcrg.Hamiltonian) quarticFit {
-						qr, _ := fitQuartic(r)
+						qr, ok := fitQuartic(r)
+						if !ok {
+							return quarticFit{A: math.NaN(), B: math.NaN()} // left out of the error
+						}
 						return qr
 					}
 					q.AErr = jsonFloat(spread(func(r *wcrg.Hamiltonian) float64 { return quartic(r).A }))
 					q.BErr = jsonFloat(spread(func(r *wcrg.Hamiltonian) float64 { return quartic(r).B }))
 					q.BetaFromKErr = jsonFloat(spread(func(r *wcrg.Hamiltonian) float64 { return -r.RawKernelAt(1, 0) }))
+					q.BetaFromAErr = q.AErr / 2
 				}
 				qf = &q
 				ft := &table{title: "φ⁴ reading (data units): V_0(t) ≈ c + a t² + b t⁴, β ≈ −K(e1)",
@@ -420,11 +452,7 @@ units with the quartic fit, and all V_j in standardized units.`,
 				add := func(name string, v float64, err jsonFloat, want float64) {
 					row := []any{name, v}
 					if reps != nil {
-						if math.IsNaN(float64(err)) {
-							row = append(row, "–")
-						} else {
-							row = append(row, float64(err))
-						}
+						row = append(row, orDash(float64(err)))
 					}
 					if betaKnown {
 						row = append(row, want)
@@ -434,7 +462,7 @@ units with the quartic fit, and all V_j in standardized units.`,
 				add("b (t⁴)", q.B, q.BErr, 1)
 				add("a (t²)", q.A, q.AErr, -(1 + 2*beta))
 				add("β = −K(e1)", q.BetaFromK, q.BetaFromKErr, beta)
-				add("β from a = −(1+2β)", q.BetaFromA, q.AErr/2, beta)
+				add("β from a = −(1+2β)", q.BetaFromA, q.BetaFromAErr, beta)
 				add("rms residual / range", q.RMS, jsonFloat(math.NaN()), 0)
 				tables = append(tables, ft)
 				result["phi4"] = q
@@ -452,7 +480,7 @@ units with the quartic fit, and all V_j in standardized units.`,
 			if *beside != "" {
 				bopt := hopt
 				bopt.data = *besideData
-				m2, h2, _, _, err := reconstruct(ctx, e, *beside, bopt)
+				m2, h2, _, _, _, err := reconstruct(ctx, e, *beside, bopt)
 				if err != nil {
 					return fmt.Errorf("--beside: %w", err)
 				}
@@ -565,7 +593,7 @@ func writeHamiltonianFigures(dir, stem string, m *wcrg.Model, h *wcrg.Hamiltonia
 			continue
 		}
 		// Error bars in the curve's colour on every 20th grid point.
-		bars := plots.Series{NoLine: true, Color: k + 1}
+		bars := plots.Series{Name: fmt.Sprintf("V_%d bootstrap s.e.", p.Level), NoLine: true, NoLegend: true, Color: k + 1}
 		for i, sd := range wcrg.PotentialSpread(h, reps, p.Level) {
 			if i%20 == 10 {
 				bars.X, bars.Y, bars.Err = append(bars.X, all[k].X[i]), append(bars.Y, all[k].Y[i]), append(bars.Err, sd)
@@ -575,7 +603,7 @@ func writeHamiltonianFigures(dir, stem string, m *wcrg.Model, h *wcrg.Hamiltonia
 	}
 	title := fmt.Sprintf("Scale potentials (standardized units; j ≥ 1: minus the quadratic moved into K), %s J = %d", m.Settings.Wavelet, m.Levels)
 	if len(reps) >= 2 {
-		title = fmt.Sprintf("Scale potentials V_j (standardized; j ≥ 1: minus their quadratic) ± bootstrap s.e., %d resamples", len(reps))
+		title = fmt.Sprintf("V_j (standardized; j ≥ 1: minus their quadratic), %s J = %d, ± bootstrap s.e. (%d)", m.Settings.Wavelet, m.Levels, len(reps))
 	}
 	potfig := plots.LineFigure(plots.Axes{Title: title,
 		X: "t (standardized φ_j)", Y: "V_j(t)"}, all...)
@@ -677,4 +705,12 @@ func noneIfZero(n int) int {
 		return -1
 	}
 	return n
+}
+
+// orDash returns v, or "–" for NaN (an undefined standard error).
+func orDash(v float64) any {
+	if math.IsNaN(v) {
+		return "–"
+	}
+	return v
 }

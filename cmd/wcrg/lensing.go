@@ -43,6 +43,7 @@ type lensingFieldsSidecar struct {
 	Source      string       `json:"source"`
 	SourceSHA   string       `json:"source_sha256"`
 	Fields      int          `json:"fields"`
+	Maps        int          `json:"maps,omitempty"` // source maps; the patches of map i are consecutive
 	L           int          `json:"L"`
 	PixelArcmin float64      `json:"pixel_arcmin"` // after downsampling; 0 if unknown
 	Created     string       `json:"created"`
@@ -270,7 +271,7 @@ mapped back to κ, and 'wcrg lensing stats' maps fields back before measuring.`,
 				cmdline = strings.Replace(cmdline, " --transform", fmt.Sprintf(" --per-map %d --seed %d --transform", *perMap, *seed), 1)
 			}
 			side := lensingFieldsSidecar{Schema: "wcrg-lab/lensing-fields/v1", Prep: p, Source: args[0], SourceSHA: info.SHA256,
-				Fields: fields.N, L: fields.L, PixelArcmin: pixIn * float64(int(1)<<*down),
+				Fields: fields.N, Maps: st.N, L: fields.L, PixelArcmin: pixIn * float64(int(1)<<*down),
 				Created: time.Now().UTC().Format(time.RFC3339), Command: cmdline, OutputFile: filepath.Base(*out)}
 			if pixIn == 0 {
 				side.PixelArcmin = 0

@@ -327,6 +327,7 @@ func (c *Conditioned) pairsInside(fine []float64) bool {
 func (c *Conditioned) addPairs(dst, fine []float64) float64 {
 	var e float64
 	side := c.m.FineSide()
+	hs, hd := c.m.Pair.spacings() // of the quartic wall
 	for x1 := 0; x1 < side; x1++ {
 		down := ((x1 + 1) % side) * side
 		row := x1 * side
@@ -336,21 +337,20 @@ func (c *Conditioned) addPairs(dst, fine []float64) float64 {
 			if x2+1 == side {
 				right = row
 			}
-			e += c.addBond(dst, fine, x, down+x2)
-			e += c.addBond(dst, fine, x, right)
+			e += c.addBond(dst, fine, x, down+x2, hs, hd)
+			e += c.addBond(dst, fine, x, right, hs, hd)
 		}
 	}
 	return e
 }
 
 // addBond returns the pair energy of the bond (x, y) of fine and adds its
-// gradient to dst (see addPairs).
-func (c *Conditioned) addBond(dst, fine []float64, x, y int) float64 {
+// gradient to dst (see addPairs); hs and hd scale the wall.
+func (c *Conditioned) addBond(dst, fine []float64, x, y int, hs, hd float64) float64 {
 	a, b := fine[x], fine[y]
 	s, d := (a+b)/2, a-b
 	v, ds, dd := c.pair.eval(s, d)
 	if c.Wall {
-		hs, hd := c.m.Pair.spacings()
 		ws, wds := quarticWall(s, c.psLo, c.psHi, hs)
 		wd, wdd := quarticWall(d, c.pdLo, c.pdHi, hd)
 		v, ds, dd = v+ws+wd, ds+wds, dd+wdd

@@ -209,8 +209,8 @@ func (s *SiteSweeper) pairCurrent(s1, s2 int) (e float64, g [3]float64) {
 
 // pairTrial returns the pair energy of the bonds touching site (s1, s2)
 // with the site's pixels moved to s.newFine, and its gradient with
-// respect to the site's nc channel values; the bonds' values go to the
-// newBond slices. ok is false if a bond leaves the pair support (windowed
+// respect to the site's nc channel values; the bonds' values go to
+// s.newBonds. ok is false if a bond leaves the pair support (windowed
 // rejection, unless Unbounded).
 func (s *SiteSweeper) pairTrial(s1, s2 int) (e float64, g [3]float64, ok bool) {
 	c := s.c

@@ -101,11 +101,12 @@ func TestSiteSweepCaches(t *testing.T) {
 			t.Fatal(err)
 		}
 		x := randField(rng, m.Dim(), 0.5)
+		if err := s.load(x); err != nil {
+			t.Fatal(err)
+		}
 		for k := 0; k < 5; k++ {
-			if err := s.load(x); err != nil {
-				t.Fatal(err)
-			}
-			// Sweep's own loop, without its reload at the start.
+			// Sweep's own loop, without the reload of each sweep: five
+			// rounds of moves on the caches filled once.
 			for s1 := 0; s1 < s.n; s1++ {
 				for s2 := 0; s2 < s.n; s2++ {
 					gq, _, vOld := s.current(x, s1, s2)

@@ -13,44 +13,59 @@ import (
 type BootstrapSettings struct {
 	Replicates int    // B, at least 2
 	Seed       uint64 // of the resampling and of the replicates' fits
+	// Fields is the number of fields each replicate is fitted on (0: all
+	// of them); it should be the number the model was fitted on
+	// (Provenance.Count), so that the replicates have its noise.
+	Fields int
+	// Block, if above 1, resamples blocks of Block consecutive fields
+	// instead of single fields: the patches cut from one map are
+	// correlated and must be drawn together (a block bootstrap). Fields is
+	// then rounded to whole blocks.
+	Block int
 }
 
 // BootstrapHamiltonian estimates the statistical error of the H₀
 // reconstructed from a model and its training fields: for each of B
-// replicates it draws N of the N training fields with replacement, refits
+// replicates it draws fields (or blocks of them) with replacement, refits
 // the model with its own Settings (a different seed per replicate), fits
 // the free energies with free, and assembles H₀. The spread of a figure
-// over the returned Hamiltonians is its bootstrap standard error; it covers
-// every fitted stage, the conditionals, the coarsest density and the free
-// energies. Each replicate costs a full fit plus free energies.
-//
-// φ⁴ at β = 0.68, L = 32 is why it exists: the deviation of the coarse
-// V_j from a quadratic (MaxDev) contains estimation noise that grows with
-// j, since φ_j has 4^−j as many values per field (PotentialSpread).
+// over the returned Hamiltonians is its bootstrap standard error
+// (BootstrapError, PotentialSpread); it covers every fitted stage: the
+// conditionals, the coarsest density and the free energies. Each replicate
+// costs a full fit plus free energies.
 //
 // progress, if not nil, is called after each replicate with the number
 // done.
 func BootstrapHamiltonian(ctx context.Context, m *Model, fields lattice.Stack, free FreeSettings, set BootstrapSettings, progress func(done int)) ([]*Hamiltonian, error) {
-	if set.Replicates < 2 {
+	block := max(set.Block, 1)
+	n := set.Fields
+	if n == 0 {
+		n = fields.N
+	}
+	blocks := n / block
+	switch {
+	case set.Replicates < 2:
 		return nil, fmt.Errorf("wcrg: bootstrap with %d replicates (want at least 2)", set.Replicates)
-	}
-	if fields.L != m.L {
+	case fields.L != m.L:
 		return nil, fmt.Errorf("wcrg: fields of side %d for a model of side %d", fields.L, m.L)
-	}
-	if fields.N < 2 {
-		return nil, fmt.Errorf("wcrg: bootstrap of %d field(s) (want at least 2)", fields.N)
+	case n < 0 || n > fields.N:
+		return nil, fmt.Errorf("wcrg: bootstrap replicates of %d fields from %d", n, fields.N)
+	case fields.N%block != 0:
+		return nil, fmt.Errorf("wcrg: %d fields are not whole blocks of %d", fields.N, block)
+	case blocks < 2:
+		return nil, fmt.Errorf("wcrg: bootstrap of %d block(s) of %d field(s) (want at least 2)", blocks, block)
 	}
 	rng := rand.New(rand.NewPCG(set.Seed, 0xb007))
-	area := fields.L * fields.L
+	size := block * fields.L * fields.L // values per block
+	re := lattice.StackOf(blocks*block, fields.L, make([]float64, blocks*size))
 	out := make([]*Hamiltonian, 0, set.Replicates)
 	for b := 0; b < set.Replicates; b++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		re := lattice.StackOf(fields.N, fields.L, make([]float64, len(fields.Data)))
-		for i := 0; i < fields.N; i++ {
-			k := rng.IntN(fields.N)
-			copy(re.Data[i*area:(i+1)*area], fields.Data[k*area:(k+1)*area])
+		for i := 0; i < blocks; i++ {
+			k := rng.IntN(fields.N / block)
+			copy(re.Data[i*size:(i+1)*size], fields.Data[k*size:(k+1)*size])
 		}
 		fs := m.Settings
 		fs.Seed = set.Seed + uint64(b+1)*0x9e3779b9

@@ -3,6 +3,7 @@ package wcrg
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/wcrglab/wcrg/engine/lattice"
@@ -51,11 +52,7 @@ func TestBootstrapHamiltonian(t *testing.T) {
 		t.Fatalf("%d replicates, progress at %d; want %d", len(boot), done, reps)
 	}
 	k := func(hs []*Hamiltonian) float64 {
-		v := make([]float64, len(hs))
-		for i, x := range hs {
-			v[i] = x.RawKernelAt(1, 0)
-		}
-		return lattice.Std(v) * math.Sqrt(float64(len(v))/float64(len(v)-1))
+		return BootstrapError(hs, func(x *Hamiltonian) float64 { return x.RawKernelAt(1, 0) })
 	}
 	var indep []*Hamiltonian
 	for i := 0; i < reps; i++ {
@@ -89,6 +86,27 @@ func TestBootstrapHamiltonian(t *testing.T) {
 		// known to about 1/√(2·7) ≈ 27 % from 8 replicates).
 		if !(sn <= 2) {
 			t.Errorf("V_%d of a free field: deviation / bootstrap noise %.2f (want ≤ 2: the reconstruction has a bias)", j, sn)
+		}
+	}
+}
+
+// TestBootstrapSettingsErrors checks that unusable bootstrap settings are
+// refused before any fit.
+func TestBootstrapSettingsErrors(t *testing.T) {
+	data := freeField(t, 12, 8, 0.5, 1)
+	m := &Model{L: 8}
+	for _, c := range []struct {
+		set  BootstrapSettings
+		want string
+	}{
+		{BootstrapSettings{Replicates: 1}, "at least 2"},
+		{BootstrapSettings{Replicates: 2, Fields: 13}, "13 fields from 12"},
+		{BootstrapSettings{Replicates: 2, Block: 5}, "whole blocks of 5"},
+		{BootstrapSettings{Replicates: 2, Block: 12}, "1 block(s) of 12"},
+	} {
+		_, err := BootstrapHamiltonian(context.Background(), m, data, FreeSettings{}, c.set, nil)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: error %v, want one containing %q", c.set, err, c.want)
 		}
 	}
 }
