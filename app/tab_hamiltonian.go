@@ -200,14 +200,9 @@ func hamiltonianFigures(h *wcrg.Hamiltonian, reps []*wcrg.Hamiltonian, beta floa
 		}
 		all = append(all, s)
 		if len(reps) >= 2 {
-			// Error bars in the curve's colour on every 20th grid point.
-			b := plots.Series{Name: fmt.Sprintf("V_%d bootstrap s.e.", p.Level), NoLine: true, NoLegend: true, Color: k + 1}
-			for i, sd := range wcrg.PotentialSpread(h, reps, p.Level) {
-				if i%20 == 10 {
-					b.X, b.Y, b.Err = append(b.X, s.X[i]), append(b.Y, s.Y[i]), append(b.Err, sd)
-				}
-			}
-			bars = append(bars, b)
+			c := s
+			c.Color = k + 1
+			bars = append(bars, plots.ErrorBars(c, wcrg.PotentialSpread(h, reps, p.Level), 20))
 		}
 	}
 	title := "Scale potentials V_j (standardized; V_0 − V_0(0), j ≥ 1 minus their quadratic)"

@@ -30,6 +30,18 @@ type Series struct {
 	NoLegend bool
 }
 
+// ErrorBars returns the error bars err (on the points of s) of every
+// every-th point of s, starting at every/2, as a marker series in s's colour
+// (set s.Color to pin it), named after s for the figure's table and kept
+// out of the legend: error bars for a densely sampled curve.
+func ErrorBars(s Series, err []float64, every int) Series {
+	bars := Series{Name: s.Name + " (s.e.)", NoLine: true, NoLegend: true, Color: s.Color}
+	for i := every / 2; i < len(s.X) && i < len(err); i += every {
+		bars.X, bars.Y, bars.Err = append(bars.X, s.X[i]), append(bars.Y, s.Y[i]), append(bars.Err, err[i])
+	}
+	return bars
+}
+
 // Axes describes a line figure's axes.
 type Axes struct {
 	Title, X, Y  string

@@ -232,7 +232,7 @@ units with the quartic fit, and all V_j in standardized units.`,
 		crop := fs.Bool("crop", false, "crop non-square or non-power-of-two fields (as for the fit)")
 		patch := fs.Int("patch", 0, "cut fields into patches of this power-of-two side (as for the fit)")
 		boot := fs.Int("bootstrap", 0, "error bars: refit the model, its free energies and H₀ on this many resamples of the training fields (0: none; each costs a full fit)")
-		bootBlock := fs.Int("bootstrap-block", 0, "resample blocks of this many consecutive fields together, e.g. the patches of one map (0: the patches per field of --patch, or per map as recorded by 'wcrg lensing prep'; else 1)")
+		bootBlock := fs.Int("bootstrap-block", 0, "resample blocks of this many consecutive fields together, e.g. the patches of one map (0: the patches per field of --patch, or per map as recorded by 'wcrg lensing prep'; else 1; the --beside model's blocks are always automatic)")
 		return func(ctx context.Context, e *env, args []string) error {
 			if len(args) > 0 {
 				return usagef("unexpected argument %q", args[0])
@@ -273,32 +273,12 @@ units with the quartic fit, and all V_j in standardized units.`,
 			if err != nil {
 				return err
 			}
-			var reps []*wcrg.Hamiltonian
-			if *boot > 0 {
-				if *bootBlock > 0 {
-					block = *bootBlock
-				}
-				// Replicates of the model's own training size.
-				n := st.N
-				if c := m.Provenance.Count; c > 0 && c < st.N {
-					n = c
-				} else if c > st.N {
-					e.logf("warning: %s was fitted on %d fields, the bootstrap refits on the %d at hand: its errors are too large", *modelPath, c, st.N)
-				}
-				e.logf("bootstrap: %d resamples of %d fields (blocks of %d)", *boot, n/block*block, block)
-				bstart := time.Now()
-				p := e.progress()
-				p.update(true, "bootstrap: refitting on resample 1 of %d", *boot)
-				reps, err = wcrg.BootstrapHamiltonian(ctx, m, *st, hopt.free, wcrg.BootstrapSettings{Replicates: *boot, Seed: 1, Fields: n, Block: block},
-					func(done int) {
-						el := time.Since(bstart)
-						left := time.Duration(float64(el) / float64(done) * float64(*boot-done))
-						p.update(true, "bootstrap: %d of %d resamples refitted (%s, about %s left)", done, *boot, el.Round(time.Second), left.Round(time.Second))
-					})
-				p.done()
-				if err != nil {
-					return err
-				}
+			if *bootBlock > 0 {
+				block = *bootBlock
+			}
+			reps, err := bootstrapFor(ctx, e, *modelPath, m, st, block, hopt.free, *boot)
+			if err != nil {
+				return err
 			}
 			spread := func(f func(*wcrg.Hamiltonian) float64) float64 { return wcrg.BootstrapError(reps, f) }
 
@@ -480,11 +460,24 @@ units with the quartic fit, and all V_j in standardized units.`,
 			if *beside != "" {
 				bopt := hopt
 				bopt.data = *besideData
-				m2, h2, _, _, _, err := reconstruct(ctx, e, *beside, bopt)
+				m2, h2, _, st2, block2, err := reconstruct(ctx, e, *beside, bopt)
 				if err != nil {
 					return fmt.Errorf("--beside: %w", err)
 				}
-				f, err := writePotentialsBeside(dir, *modelPath, *beside, m, h, m2, h2)
+				reps2, err := bootstrapFor(ctx, e, *beside, m2, st2, block2, hopt.free, *boot)
+				if err != nil {
+					return fmt.Errorf("--beside: %w", err)
+				}
+				if reps2 != nil {
+					var sn []jsonFloat
+					for _, p := range h2.Potentials[1:] {
+						_, r := wcrg.PotentialNoise(h2, reps2, p.Level)
+						sn = append(sn, jsonFloat(r))
+						e.logf("%s: V_%d deviates by %.1f %% of V_0's depth, %.2f times its bootstrap noise", *beside, p.Level, 100*p.MaxDev/h2.Depth, r)
+					}
+					result["beside_signal_to_noise"] = sn
+				}
+				f, err := writePotentialsBeside(dir, *modelPath, *beside, m, h, reps, m2, h2, reps2)
 				if err != nil {
 					return err
 				}
@@ -592,14 +585,9 @@ func writeHamiltonianFigures(dir, stem string, m *wcrg.Model, h *wcrg.Hamiltonia
 		if len(reps) < 2 {
 			continue
 		}
-		// Error bars in the curve's colour on every 20th grid point.
-		bars := plots.Series{Name: fmt.Sprintf("V_%d bootstrap s.e.", p.Level), NoLine: true, NoLegend: true, Color: k + 1}
-		for i, sd := range wcrg.PotentialSpread(h, reps, p.Level) {
-			if i%20 == 10 {
-				bars.X, bars.Y, bars.Err = append(bars.X, all[k].X[i]), append(bars.Y, all[k].Y[i]), append(bars.Err, sd)
-			}
-		}
-		all = append(all, bars)
+		c := all[k]
+		c.Color = k + 1
+		all = append(all, plots.ErrorBars(c, wcrg.PotentialSpread(h, reps, p.Level), 20))
 	}
 	title := fmt.Sprintf("Scale potentials (standardized units; j ≥ 1: minus the quadratic moved into K), %s J = %d", m.Settings.Wavelet, m.Levels)
 	if len(reps) >= 2 {
@@ -670,25 +658,35 @@ func modelLabel(path string, m *wcrg.Model) string {
 // fields are at least 4×4 (the potentials of 2×2 and 1×1 fields rest on a
 // handful of values per field and would set the axis range), and returns
 // the files' pattern.
-func writePotentialsBeside(dir, pathA, pathB string, a *wcrg.Model, ha *wcrg.Hamiltonian, b *wcrg.Model, hb *wcrg.Hamiltonian) (string, error) {
+// With bootstrap replicates (repsA, repsB; may be nil) the curves get
+// error bars.
+func writePotentialsBeside(dir, pathA, pathB string, a *wcrg.Model, ha *wcrg.Hamiltonian, repsA []*wcrg.Hamiltonian, b *wcrg.Model, hb *wcrg.Hamiltonian, repsB []*wcrg.Hamiltonian) (string, error) {
 	la, lb := modelLabel(pathA, a), modelLabel(pathB, b)
 	if la == lb {
 		la, lb = la+" (A)", lb+" (B)"
 	}
-	var series []plots.Series
-	for k, s := range potentialSeries(ha, a.L, la) {
-		if a.L>>ha.Potentials[k].Level >= 4 {
-			s.Color = 1 + ha.Potentials[k].Level
+	var series, bars []plots.Series
+	add := func(h *wcrg.Hamiltonian, reps []*wcrg.Hamiltonian, L int, label string, dashed bool) {
+		for k, s := range potentialSeries(h, L, label) {
+			p := h.Potentials[k]
+			if L>>p.Level < 4 {
+				continue
+			}
+			s.Dashed, s.Color = dashed, 1+p.Level
 			series = append(series, s)
+			if len(reps) >= 2 {
+				bars = append(bars, plots.ErrorBars(s, wcrg.PotentialSpread(h, reps, p.Level), 20))
+			}
 		}
 	}
-	for k, s := range potentialSeries(hb, b.L, lb) {
-		if b.L>>hb.Potentials[k].Level >= 4 {
-			s.Dashed, s.Color = true, 1+hb.Potentials[k].Level
-			series = append(series, s)
-		}
+	add(ha, repsA, a.L, la, false)
+	add(hb, repsB, b.L, lb, true)
+	series = append(series, bars...)
+	title := fmt.Sprintf("V_j of %s (solid) and %s (dashed), fields ≥ 4×4", la, lb)
+	if bars != nil {
+		title += ", ± bootstrap s.e."
 	}
-	fig := plots.LineFigure(plots.Axes{Title: fmt.Sprintf("V_j of %s (solid) and %s (dashed), fields ≥ 4×4", la, lb),
+	fig := plots.LineFigure(plots.Axes{Title: title,
 		X: "t (standardized φ_j)", Y: "V_j(t)"}, series...)
 	stem := strings.TrimSuffix(filepath.Base(pathA), filepath.Ext(pathA)) + "_vs_" + strings.TrimSuffix(filepath.Base(pathB), filepath.Ext(pathB))
 	files, err := saveFigures(dir, []namedFigure{{stem + "_potentials", fig}})
@@ -713,4 +711,31 @@ func orDash(v float64) any {
 		return "–"
 	}
 	return v
+}
+
+// bootstrapFor returns B bootstrap replicates of the Hamiltonian of the
+// model at path (nil for B = 0), fitted on as many of the fields st as the
+// model was, resampled in blocks of block fields.
+func bootstrapFor(ctx context.Context, e *env, path string, m *wcrg.Model, st *lattice.Stack, block int, free wcrg.FreeSettings, B int) ([]*wcrg.Hamiltonian, error) {
+	if B == 0 {
+		return nil, nil
+	}
+	n := st.N
+	if c := m.Provenance.Count; c > 0 && c < st.N {
+		n = c
+	} else if c > st.N {
+		e.logf("warning: %s was fitted on %d fields, the bootstrap refits on the %d at hand: its errors are too large", path, c, st.N)
+	}
+	e.logf("%s: bootstrap of %d resamples of %d fields (blocks of %d)", path, B, n/block*block, block)
+	start := time.Now()
+	p := e.progress()
+	p.update(true, "bootstrap: refitting on resample 1 of %d", B)
+	reps, err := wcrg.BootstrapHamiltonian(ctx, m, *st, free, wcrg.BootstrapSettings{Replicates: B, Seed: 1, Fields: n, Block: block},
+		func(done int) {
+			el := time.Since(start)
+			left := time.Duration(float64(el) / float64(done) * float64(B-done))
+			p.update(true, "bootstrap: %d of %d resamples refitted (%s, about %s left)", done, B, el.Round(time.Second), left.Round(time.Second))
+		})
+	p.done()
+	return reps, err
 }

@@ -1,0 +1,20 @@
+package plots
+
+import "testing"
+
+// TestErrorBars checks the thinning of error bars: every 20th of 201
+// points, from the 10th, with the curve's values and colour.
+func TestErrorBars(t *testing.T) {
+	s := Series{Name: "V", Color: 3}
+	var err []float64
+	for i := 0; i <= 200; i++ {
+		s.X, s.Y, err = append(s.X, float64(i)), append(s.Y, float64(2*i)), append(err, float64(i)/100)
+	}
+	b := ErrorBars(s, err, 20)
+	if len(b.X) != 10 || b.X[0] != 10 || b.X[9] != 190 || b.Y[1] != 60 || b.Err[2] != 0.5 {
+		t.Errorf("bars at %v, values %v, errors %v", b.X, b.Y, b.Err)
+	}
+	if !b.NoLine || !b.NoLegend || b.Color != 3 || b.Name == "" {
+		t.Errorf("bar series %+v", b)
+	}
+}
