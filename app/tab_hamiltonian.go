@@ -253,6 +253,10 @@ func hamiltonianSummary(h *wcrg.Hamiltonian, reps []*wcrg.Hamiltonian, beta floa
 			j := p.Level
 			noise, sn := wcrg.PotentialNoise(h, reps, j)
 			relErr := se(func(r *wcrg.Hamiltonian) float64 { return r.Potentials[j].MaxDev / r.Depth })
+			if math.IsNaN(relErr) || math.IsNaN(noise) {
+				fmt.Fprintf(&b, "V_%d: %3.0f %%  (no finite resamples)\n", j, 100*p.MaxDev/h.Depth)
+				continue
+			}
 			fmt.Fprintf(&b, "V_%d: %3.0f ± %.1f %%  noise %3.1f %%  %.2f\n", j, 100*p.MaxDev/h.Depth, 100*relErr, 100*noise/h.Depth, sn)
 		}
 	}

@@ -36,6 +36,7 @@ type Series struct {
 // out of the legend: error bars for a densely sampled curve.
 func ErrorBars(s Series, err []float64, every int) Series {
 	bars := Series{Name: s.Name + " (s.e.)", NoLine: true, NoLegend: true, Color: s.Color}
+	every = max(every, 1)
 	for i := every / 2; i < len(s.X) && i < len(err); i += every {
 		bars.X, bars.Y, bars.Err = append(bars.X, s.X[i]), append(bars.Y, s.Y[i]), append(bars.Err, err[i])
 	}

@@ -374,6 +374,7 @@ func TestCLIErrors(t *testing.T) {
 		{[]string{"hamiltonian", "--model", missingModel, "--free-window", "99"}, 2, "--free-window"},
 		{[]string{"hamiltonian", "--model", missingModel, "--free-route", "magic"}, 2, "--free-route"},
 		{[]string{"hamiltonian", "--model", missingModel, "--bootstrap", "1"}, 2, "--bootstrap"},
+		{[]string{"hamiltonian", "--model", missingModel, "--bootstrap", "2", "--bootstrap-block", "-1"}, 2, "--bootstrap-block"},
 		{[]string{"bench", "nosuch"}, 2, "nosuch"},
 	} {
 		code, stdout, stderr := cliRun(context.Background(), tc.args...)

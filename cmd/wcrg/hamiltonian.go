@@ -231,8 +231,8 @@ units with the quartic fit, and all V_j in standardized units.`,
 		besideData := fs.String("beside-data", "", "training fields of the --beside model (default: the file recorded in it)")
 		crop := fs.Bool("crop", false, "crop non-square or non-power-of-two fields (as for the fit)")
 		patch := fs.Int("patch", 0, "cut fields into patches of this power-of-two side (as for the fit)")
-		boot := fs.Int("bootstrap", 0, "error bars: refit the model, its free energies and H₀ on this many resamples of the training fields (0: none; each costs a full fit)")
-		bootBlock := fs.Int("bootstrap-block", 0, "resample blocks of this many consecutive fields together, e.g. the patches of one map (0: the patches per field of --patch, or per map as recorded by 'wcrg lensing prep'; else 1; the --beside model's blocks are always automatic)")
+		boot := fs.Int("bootstrap", 0, "error bars: refit the model (and the --beside model), its free energies and H₀ on this many resamples of the training fields (0: none; each costs a full fit)")
+		bootBlock := fs.Int("bootstrap-block", 0, "resample blocks of this many consecutive fields together, e.g. the patches of one map (0: the patches per field of --patch times the patches per map recorded by 'wcrg lensing prep', 1 without either; the --beside model's blocks are always automatic)")
 		return func(ctx context.Context, e *env, args []string) error {
 			if len(args) > 0 {
 				return usagef("unexpected argument %q", args[0])
@@ -273,10 +273,32 @@ units with the quartic fit, and all V_j in standardized units.`,
 			if err != nil {
 				return err
 			}
-			if *bootBlock > 0 {
-				block = *bootBlock
+			// The --beside model is reconstructed, and both bootstraps are
+			// planned, before any refit: a bad setting must not cost B fits.
+			type besideModel struct {
+				m    *wcrg.Model
+				h    *wcrg.Hamiltonian
+				st   *lattice.Stack
+				plan wcrg.BootstrapSettings
 			}
-			reps, err := bootstrapFor(ctx, e, *modelPath, m, st, block, hopt.free, *boot)
+			var bes *besideModel
+			if *beside != "" {
+				bopt := hopt
+				bopt.data = *besideData
+				m2, h2, _, st2, block2, err := reconstruct(ctx, e, *beside, bopt)
+				if err != nil {
+					return fmt.Errorf("--beside: %w", err)
+				}
+				bes = &besideModel{m: m2, h: h2, st: st2}
+				if bes.plan, err = planBootstrap(e, *beside, m2, st2, block2, 0, *boot); err != nil {
+					return fmt.Errorf("--beside: %w", err)
+				}
+			}
+			plan, err := planBootstrap(e, *modelPath, m, st, block, *bootBlock, *boot)
+			if err != nil {
+				return err
+			}
+			reps, err := runBootstrap(ctx, e, *modelPath, m, st, hopt.free, plan)
 			if err != nil {
 				return err
 			}
@@ -360,7 +382,7 @@ units with the quartic fit, and all V_j in standardized units.`,
 				n, sn := wcrg.PotentialNoise(h, reps, j)
 				noise, snr := jsonFloat(n/h.Depth), jsonFloat(sn)
 				r.RelDevErr, r.NoiseRel, r.SignalToNoise = &relErr, &noise, &snr
-				return []any{fmt.Sprintf("%.1f %%", 100*float64(relErr)), fmt.Sprintf("%.1f %%", 100*float64(noise)), fmt.Sprintf("%.2f", float64(snr))}
+				return []any{percentOrDash(float64(relErr)), percentOrDash(float64(noise)), orDash(math.Round(100*float64(snr)) / 100)}
 			}
 			var pots []potentialRow
 			for _, v := range h.Potentials {
@@ -385,7 +407,9 @@ units with the quartic fit, and all V_j in standardized units.`,
 						j := v.Level
 						e := jsonFloat(spread(func(b *wcrg.Hamiltonian) float64 { return b.Potentials[j].Amplitude }))
 						r.AmplitudeErr = &e
-						amp += fmt.Sprintf(" ± %.3f", float64(e))
+						if !math.IsNaN(float64(e)) {
+							amp += fmt.Sprintf(" ± %.3f", float64(e))
+						}
 					}
 				}
 				row := []any{v.Level, r.Side, fmt.Sprintf("[%s, %s]", fmtFloat(v.Lo), fmtFloat(v.Hi)), r.MovedT2, r.MaxDev,
@@ -457,25 +481,27 @@ units with the quartic fit, and all V_j in standardized units.`,
 			if err != nil {
 				return err
 			}
-			if *beside != "" {
-				bopt := hopt
-				bopt.data = *besideData
-				m2, h2, _, st2, block2, err := reconstruct(ctx, e, *beside, bopt)
-				if err != nil {
-					return fmt.Errorf("--beside: %w", err)
-				}
-				reps2, err := bootstrapFor(ctx, e, *beside, m2, st2, block2, hopt.free, *boot)
+			if bes != nil {
+				m2, h2 := bes.m, bes.h
+				reps2, err := runBootstrap(ctx, e, *beside, m2, bes.st, hopt.free, bes.plan)
 				if err != nil {
 					return fmt.Errorf("--beside: %w", err)
 				}
 				if reps2 != nil {
-					var sn []jsonFloat
-					for _, p := range h2.Potentials[1:] {
-						_, r := wcrg.PotentialNoise(h2, reps2, p.Level)
-						sn = append(sn, jsonFloat(r))
-						e.logf("%s: V_%d deviates by %.1f %% of V_0's depth, %.2f times its bootstrap noise", *beside, p.Level, 100*p.MaxDev/h2.Depth, r)
+					type besideNoise struct {
+						Level         int       `json:"level"`
+						RelDev        jsonFloat `json:"rel_dev"`
+						NoiseRel      jsonFloat `json:"noise_rel"`
+						SignalToNoise jsonFloat `json:"signal_to_noise"`
 					}
-					result["beside_signal_to_noise"] = sn
+					var rows []besideNoise
+					for _, p := range h2.Potentials[1:] {
+						n, r := wcrg.PotentialNoise(h2, reps2, p.Level)
+						row := besideNoise{Level: p.Level, RelDev: jsonFloat(p.MaxDev / h2.Depth), NoiseRel: jsonFloat(n / h2.Depth), SignalToNoise: jsonFloat(r)}
+						rows = append(rows, row)
+						e.logf("%s: V_%d deviates by %.1f %% of V_0's depth, %.2f times its bootstrap noise", *beside, p.Level, 100*float64(row.RelDev), r)
+					}
+					result["beside_bootstrap"] = rows
 				}
 				f, err := writePotentialsBeside(dir, *modelPath, *beside, m, h, reps, m2, h2, reps2)
 				if err != nil {
@@ -705,6 +731,14 @@ func noneIfZero(n int) int {
 	return n
 }
 
+// percentOrDash formats a fraction as a percentage, or "–" for NaN.
+func percentOrDash(v float64) string {
+	if math.IsNaN(v) {
+		return "–"
+	}
+	return fmt.Sprintf("%.1f %%", 100*v)
+}
+
 // orDash returns v, or "–" for NaN (an undefined standard error).
 func orDash(v float64) any {
 	if math.IsNaN(v) {
@@ -713,12 +747,15 @@ func orDash(v float64) any {
 	return v
 }
 
-// bootstrapFor returns B bootstrap replicates of the Hamiltonian of the
-// model at path (nil for B = 0), fitted on as many of the fields st as the
-// model was, resampled in blocks of block fields.
-func bootstrapFor(ctx context.Context, e *env, path string, m *wcrg.Model, st *lattice.Stack, block int, free wcrg.FreeSettings, B int) ([]*wcrg.Hamiltonian, error) {
+// planBootstrap returns the bootstrap settings for the model at path:
+// B resamples of as many of the fields st as the model was fitted on, in
+// blocks of flagBlock fields if set, else of the automatic block (the
+// patches of one source field or map). An automatic block that leaves
+// fewer than two blocks (one map) falls back to single fields with a
+// warning. B = 0 returns zero settings.
+func planBootstrap(e *env, path string, m *wcrg.Model, st *lattice.Stack, auto, flagBlock, B int) (wcrg.BootstrapSettings, error) {
 	if B == 0 {
-		return nil, nil
+		return wcrg.BootstrapSettings{}, nil
 	}
 	n := st.N
 	if c := m.Provenance.Count; c > 0 && c < st.N {
@@ -726,16 +763,43 @@ func bootstrapFor(ctx context.Context, e *env, path string, m *wcrg.Model, st *l
 	} else if c > st.N {
 		e.logf("warning: %s was fitted on %d fields, the bootstrap refits on the %d at hand: its errors are too large", path, c, st.N)
 	}
-	e.logf("%s: bootstrap of %d resamples of %d fields (blocks of %d)", path, B, n/block*block, block)
+	block := auto
+	if flagBlock > 0 {
+		block = flagBlock
+	} else if auto > 1 && (n/auto < 2 || st.N/auto < 2) {
+		e.logf("warning: %s: the %d fields are the patches of one field or map; resampled one by one, their errors are too small (patches of one map are correlated)", path, st.N)
+		block = 1
+	}
+	set := wcrg.BootstrapSettings{Replicates: B, Seed: 1, Fields: n, Block: block}
+	if err := set.Validate(st.N); err != nil {
+		return set, fmt.Errorf("%s: %w (--bootstrap %d, --bootstrap-block %d)", path, err, B, flagBlock)
+	}
+	if k := n / max(block, 1); k < 10 {
+		e.logf("warning: %s: only %d independent blocks to resample; the errors are rough", path, k)
+	}
+	e.logf("%s: bootstrap of %d resamples of %d fields (blocks of %d)", path, B, n/max(block, 1)*max(block, 1), max(block, 1))
+	return set, nil
+}
+
+// runBootstrap refits the model at path on set.Replicates resamples
+// (planBootstrap) with progress; nil without replicates.
+func runBootstrap(ctx context.Context, e *env, path string, m *wcrg.Model, st *lattice.Stack, free wcrg.FreeSettings, set wcrg.BootstrapSettings) ([]*wcrg.Hamiltonian, error) {
+	B := set.Replicates
+	if B == 0 {
+		return nil, nil
+	}
 	start := time.Now()
 	p := e.progress()
 	p.update(true, "bootstrap: refitting on resample 1 of %d", B)
-	reps, err := wcrg.BootstrapHamiltonian(ctx, m, *st, free, wcrg.BootstrapSettings{Replicates: B, Seed: 1, Fields: n, Block: block},
+	reps, err := wcrg.BootstrapHamiltonian(ctx, m, *st, free, set,
 		func(done int) {
 			el := time.Since(start)
 			left := time.Duration(float64(el) / float64(done) * float64(B-done))
 			p.update(true, "bootstrap: %d of %d resamples refitted (%s, about %s left)", done, B, el.Round(time.Second), left.Round(time.Second))
 		})
 	p.done()
-	return reps, err
+	if err != nil {
+		return nil, fmt.Errorf("%s: bootstrap: %w", path, err)
+	}
+	return reps, nil
 }

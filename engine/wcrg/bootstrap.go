@@ -20,8 +20,29 @@ type BootstrapSettings struct {
 	// Block, if above 1, resamples blocks of Block consecutive fields
 	// instead of single fields: the patches cut from one map are
 	// correlated and must be drawn together (a block bootstrap). Fields is
-	// then rounded to whole blocks.
+	// then rounded down to whole blocks, and so are the fields drawn from
+	// (a last partial block is left out).
 	Block int
+}
+
+// Validate reports settings that BootstrapHamiltonian refuses for a stack
+// of n fields: fewer than two replicates, more fields than there are, or
+// fewer than two blocks.
+func (s BootstrapSettings) Validate(n int) error {
+	block := max(s.Block, 1)
+	fields := s.Fields
+	if fields == 0 {
+		fields = n
+	}
+	switch {
+	case s.Replicates < 2:
+		return fmt.Errorf("wcrg: bootstrap with %d replicates (want at least 2)", s.Replicates)
+	case fields < 0 || fields > n:
+		return fmt.Errorf("wcrg: bootstrap replicates of %d fields from %d", fields, n)
+	case fields/block < 2 || n/block < 2:
+		return fmt.Errorf("wcrg: bootstrap of %d fields in blocks of %d: fewer than 2 blocks", fields, block)
+	}
+	return nil
 }
 
 // BootstrapHamiltonian estimates the statistical error of the H₀
@@ -37,24 +58,18 @@ type BootstrapSettings struct {
 // progress, if not nil, is called after each replicate with the number
 // done.
 func BootstrapHamiltonian(ctx context.Context, m *Model, fields lattice.Stack, free FreeSettings, set BootstrapSettings, progress func(done int)) ([]*Hamiltonian, error) {
+	if err := set.Validate(fields.N); err != nil {
+		return nil, err
+	}
+	if fields.L != m.L {
+		return nil, fmt.Errorf("wcrg: fields of side %d for a model of side %d", fields.L, m.L)
+	}
 	block := max(set.Block, 1)
 	n := set.Fields
 	if n == 0 {
 		n = fields.N
 	}
 	blocks := n / block
-	switch {
-	case set.Replicates < 2:
-		return nil, fmt.Errorf("wcrg: bootstrap with %d replicates (want at least 2)", set.Replicates)
-	case fields.L != m.L:
-		return nil, fmt.Errorf("wcrg: fields of side %d for a model of side %d", fields.L, m.L)
-	case n < 0 || n > fields.N:
-		return nil, fmt.Errorf("wcrg: bootstrap replicates of %d fields from %d", n, fields.N)
-	case fields.N%block != 0:
-		return nil, fmt.Errorf("wcrg: %d fields are not whole blocks of %d", fields.N, block)
-	case blocks < 2:
-		return nil, fmt.Errorf("wcrg: bootstrap of %d block(s) of %d field(s) (want at least 2)", blocks, block)
-	}
 	rng := rand.New(rand.NewPCG(set.Seed, 0xb007))
 	size := block * fields.L * fields.L // values per block
 	re := lattice.StackOf(blocks*block, fields.L, make([]float64, blocks*size))

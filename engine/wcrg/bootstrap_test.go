@@ -12,7 +12,8 @@ import (
 // TestBootstrapHamiltonian checks the bootstrap error bars of H₀ against
 // the real thing: on free-field data (L = 16, m = 0.5, 400 fields), the
 // bootstrap standard error of the nearest-neighbour coupling K(e₁), from
-// 8 resamples of one data set, must agree with the standard deviation of
+// 8 resamples of one data set (in blocks of two fields, which exercises
+// the block bootstrap; the fields are independent), must agree with the standard deviation of
 // K(e₁) over 8 independent data sets of the same size. Each of the two is
 // a standard deviation of 8 values, with a relative error of about
 // 1/√14 ≈ 27 %; their ratio is accepted within [0.4, 2.5], about 2.4
@@ -44,7 +45,7 @@ func TestBootstrapHamiltonian(t *testing.T) {
 	data := freeField(t, n, L, mass, 101)
 	m, h := build(data)
 	done := 0
-	boot, err := BootstrapHamiltonian(ctx, m, data, FreeSettings{}, BootstrapSettings{Replicates: reps, Seed: 3}, func(d int) { done = d })
+	boot, err := BootstrapHamiltonian(ctx, m, data, FreeSettings{}, BootstrapSettings{Replicates: reps, Seed: 3, Block: 2}, func(d int) { done = d })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,8 +102,8 @@ func TestBootstrapSettingsErrors(t *testing.T) {
 	}{
 		{BootstrapSettings{Replicates: 1}, "at least 2"},
 		{BootstrapSettings{Replicates: 2, Fields: 13}, "13 fields from 12"},
-		{BootstrapSettings{Replicates: 2, Block: 5}, "whole blocks of 5"},
-		{BootstrapSettings{Replicates: 2, Block: 12}, "1 block(s) of 12"},
+		{BootstrapSettings{Replicates: 2, Block: 7}, "fewer than 2 blocks"},
+		{BootstrapSettings{Replicates: 2, Fields: 5, Block: 3}, "fewer than 2 blocks"},
 	} {
 		_, err := BootstrapHamiltonian(context.Background(), m, data, FreeSettings{}, c.set, nil)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
