@@ -160,7 +160,7 @@ func TestFitThenHamiltonian(t *testing.T) {
 	if err := a.jobs.Wait(); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(a.ham.table.Text, "Bootstrap (2 resamples)") || !strings.Contains(a.ham.table.Text, "K(e1)") ||
+	if !strings.Contains(a.ham.table.Text, "Bootstrap (2 resamples") || !strings.Contains(a.ham.table.Text, "K(e1)") ||
 		strings.Count(a.ham.table.Text, " ± ") < 6 || strings.Contains(a.ham.table.Text, "NaN") {
 		t.Errorf("summary with bootstrap: %q", a.ham.table.Text)
 	}

@@ -248,7 +248,7 @@ func hamiltonianSummary(h *wcrg.Hamiltonian, reps []*wcrg.Hamiltonian, beta floa
 		fmt.Fprintf(&b, "V_%d: %-8.3g %3.0f %%   c %.3g\n", p.Level, p.MaxDev, 100*p.MaxDev/h.Depth, p.Amplitude)
 	}
 	if len(reps) >= 2 {
-		fmt.Fprintf(&b, "\nBootstrap (%d resamples): deviation\n± s.e., noise (RMS s.e. of V_j, %% of\nthe depth) and deviation / noise\n(≲ 1: the deviation is estimation noise)\n", len(reps))
+		fmt.Fprintf(&b, "\nBootstrap (%d resamples of single fields;\nfor patches of maps, which must be drawn\nby map, use wcrg hamiltonian --bootstrap):\ndeviation ± s.e., noise (RMS s.e. of V_j,\n%% of the depth) and deviation / noise\n(≲ 1: the deviation is estimation noise)\n", len(reps))
 		for _, p := range h.Potentials[1:] {
 			j := p.Level
 			noise, sn := wcrg.PotentialNoise(h, reps, j)
