@@ -51,6 +51,7 @@ func drawImageWithBar(dc draw.Canvas, title string, img *image.RGBA, n int, cm *
 	h := dc.Max.Y - dc.Min.Y
 	p := plot.New()
 	p.Title.Text = title
+	wrapTitle(p, min(w-barWidth, h))
 	p.HideAxes()
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, float64(n), 0, float64(n)
 	p.Add(plotter.NewImage(upscale(img, max(1, 1024/n)), 0, 0, float64(n), float64(n)))
@@ -105,11 +106,12 @@ func MosaicFigure(title string, d *wavelet.Decomposition, stats []wavelet.PlaneS
 	f.draw = func(dc draw.Canvas) {
 		p := plot.New()
 		p.Title.Text = title
+		w, h := dc.Max.X-dc.Min.X, dc.Max.Y-dc.Min.Y
+		wrapTitle(p, min(w, h))
 		p.HideAxes()
 		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, float64(L), 0, float64(L)
 		p.Add(plotter.NewImage(upscale(img, max(1, 1024/L)), 0, 0, float64(L), float64(L)))
 		p.Add(lines...)
-		w, h := dc.Max.X-dc.Min.X, dc.Max.Y-dc.Min.Y
 		side := min(w, h)
 		p.Draw(draw.Crop(dc, (w-side)/2, -(w-side)/2, (h-side)/2, -(h-side)/2))
 	}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
@@ -120,4 +121,27 @@ func (f *Figure) Image(dpi int) image.Image {
 	c := vgimg.NewWith(vgimg.UseWH(f.Width, f.Height), vgimg.UseDPI(dpi))
 	f.draw(draw.New(c))
 	return c.Image()
+}
+
+// wrapTitle breaks p's title into lines at spaces so that each line fits in
+// width when drawn in the title's font. A single word wider than width stays
+// on a line of its own. Titles written for a wide screen otherwise run off
+// both edges of a 6-inch figure.
+func wrapTitle(p *plot.Plot, width vg.Length) {
+	style := p.Title.TextStyle
+	words := strings.Fields(p.Title.Text)
+	if len(words) == 0 || style.Width(p.Title.Text) <= width {
+		return
+	}
+	var lines []string
+	line := words[0]
+	for _, w := range words[1:] {
+		if style.Width(line+" "+w) <= width {
+			line += " " + w
+			continue
+		}
+		lines = append(lines, line)
+		line = w
+	}
+	p.Title.Text = strings.Join(append(lines, line), "\n")
 }

@@ -67,7 +67,11 @@ func LineFigure(ax Axes, series ...Series) *Figure {
 			f.Table.AddRow(s.Name, s.X[i], s.Y[i], e)
 		}
 	}
-	f.draw = func(dc draw.Canvas) { buildLinePlot(ax, series).Draw(dc) }
+	f.draw = func(dc draw.Canvas) {
+		p := buildLinePlot(ax, series)
+		wrapTitle(p, dc.Max.X-dc.Min.X)
+		p.Draw(dc)
+	}
 	return f
 }
 

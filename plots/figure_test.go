@@ -1,0 +1,40 @@
+package plots
+
+import (
+	"strings"
+	"testing"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+)
+
+// TestWrapTitle checks that a title too wide for its figure is broken at
+// spaces into lines that each fit, keeping every word in order, and that a
+// title that fits is left alone.
+func TestWrapTitle(t *testing.T) {
+	const long = "V_j (standardized; j ≥ 1: minus their quadratic), db4 J = 5, ± bootstrap s.e. (8 resamples of the training fields)"
+	width := 6 * vg.Inch
+	p := plot.New()
+	p.Title.Text = long
+	if p.Title.TextStyle.Width(long) <= width {
+		t.Fatalf("test title fits in %v; make it longer", width)
+	}
+	wrapTitle(p, width)
+	lines := strings.Split(p.Title.Text, "\n")
+	if len(lines) < 2 {
+		t.Fatalf("title not wrapped: %q", p.Title.Text)
+	}
+	for _, l := range lines {
+		if w := p.Title.TextStyle.Width(l); w > width {
+			t.Errorf("line %q is %v wide, more than %v", l, w, width)
+		}
+	}
+	if got := strings.Join(strings.Fields(p.Title.Text), " "); got != long {
+		t.Errorf("words changed: %q", got)
+	}
+	p.Title.Text = "Peak counts per map"
+	wrapTitle(p, width)
+	if p.Title.Text != "Peak counts per map" {
+		t.Errorf("short title changed to %q", p.Title.Text)
+	}
+}
