@@ -155,12 +155,14 @@ func TestFitThenHamiltonian(t *testing.T) {
 			t.Errorf("bootstrap resamples %q accepted as %d", bad, n)
 		}
 	}
+	// Resampled by "map", as patches from wcrg lensing prep would be.
+	a.state.Data.FieldsPerMap = 4
 	a.ham.bootstrap.SetText("2")
 	a.ham.start()
 	if err := a.jobs.Wait(); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(a.ham.table.Text, "Bootstrap (2 resamples") || !strings.Contains(a.ham.table.Text, "K(e1)") ||
+	if !strings.Contains(a.ham.table.Text, "Bootstrap (2 resamples, drawn by map,\n4 patches each") || !strings.Contains(a.ham.table.Text, "K(e1)") ||
 		strings.Count(a.ham.table.Text, " ± ") < 6 || strings.Contains(a.ham.table.Text, "NaN") {
 		t.Errorf("summary with bootstrap: %q", a.ham.table.Text)
 	}
@@ -358,5 +360,50 @@ func TestWaveletHistograms(t *testing.T) {
 	}
 	if math.Abs(sum-1) > 0.01 {
 		t.Errorf("finest horizontal density integrates to %.4f", sum)
+	}
+}
+
+// TestLoadSidecars: a field file's sidecar from WCRG Lab's commands tells
+// the app what the data are: φ⁴ at β from `wcrg generate`, lensing patches
+// of so many maps with their preprocessing from `wcrg lensing prep`. A
+// sidecar describing another file is ignored, and one whose counts do not
+// match the file is noted and not trusted.
+func TestLoadSidecars(t *testing.T) {
+	a := newTestApp(t)
+	dir := t.TempDir()
+	data := filepath.Join(dir, "f.npy")
+	if err := fieldio.WriteNpy(data, lattice.NewStack(4, 8), fieldio.Float64); err != nil {
+		t.Fatal(err)
+	}
+	const prep = `"prep": {"patch": 8, "patch_mode": "tile", "transform": "sqrt", "standardize": true, "kappa_min": -0.03, "mean": 0.16, "std": 0.05}`
+	for _, c := range []struct {
+		name, sidecar string
+		check         func(d *Dataset) bool
+	}{
+		{"φ⁴ data", `{"schema": "wcrg-lab/dataset/v1", "file": "f.npy", "model": "phi4", "beta": 0.68, "command": "wcrg generate phi4"}`,
+			func(d *Dataset) bool { return d.Kind == "phi4" && d.Beta == 0.68 && d.FieldsPerMap == 0 }},
+		{"another file's sidecar", `{"schema": "wcrg-lab/dataset/v1", "file": "g.npy", "model": "phi4", "beta": 0.68}`,
+			func(d *Dataset) bool { return d.Kind == "" && d.Beta == 0 }},
+		{"patches of two maps", `{"schema": "wcrg-lab/lensing-fields/v1", "file": "f.npy", ` + prep + `, "fields": 4, "maps": 2, "pixel_arcmin": 1.64, "command": "wcrg lensing prep"}`,
+			func(d *Dataset) bool {
+				return d.Kind == "lensing" && d.FieldsPerMap == 2 && d.Lensing != nil && d.Lensing.Transform == "sqrt" && d.PixelArcmin == 1.64
+			}},
+		{"patch counts not the file's", `{"schema": "wcrg-lab/lensing-fields/v1", "file": "f.npy", ` + prep + `, "fields": 6, "maps": 2, "command": "wcrg lensing prep"}`,
+			func(d *Dataset) bool {
+				return d.Kind == "lensing" && d.FieldsPerMap == 0 && strings.Contains(strings.Join(d.Notes, ";"), "treated as independent")
+			}},
+		{"Ising coarse-grained", `{"schema": "wcrg-lab/coarse/v1", "file": "f.npy", "levels": 2, "wavelet": "db4", "source_dataset": {"model": "ising", "beta": 0.4407}}`,
+			func(d *Dataset) bool { return d.Kind == "ising" && d.Beta == 0.4407 }},
+	} {
+		if err := os.WriteFile(fieldio.SidecarPath(data), []byte(c.sidecar), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		a.LoadFile(data, fieldio.Options{})
+		if err := a.jobs.Wait(); err != nil {
+			t.Fatal(err)
+		}
+		if d := a.state.Data; !c.check(d) {
+			t.Errorf("%s: kind %q, β %g, %d fields per map, prep %v, pixel %g, notes %q", c.name, d.Kind, d.Beta, d.FieldsPerMap, d.Lensing, d.PixelArcmin, d.Notes)
+		}
 	}
 }

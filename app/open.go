@@ -77,11 +77,77 @@ func newFileDataset(path string, st *lattice.Stack, info fieldio.Info) *Dataset 
 		d.Notes = append(d.Notes, info.Fix)
 	}
 	if pix, key, ok := lensing.PixelArcmin(info); ok && info.Format == fieldio.FormatFITS {
-		d.Kind = "lensing"
+		d.Kind, d.PixelArcmin = "lensing", pix
 		side := pix * float64(info.Shape[len(info.Shape)-1]) / 60
 		d.Notes = append(d.Notes, fmt.Sprintf("pixel %.4g′, map %.4g° × %.4g° (FITS %s)", pix, side, side, key))
 	}
+	readSidecar(d, path)
 	return d
+}
+
+// readSidecar adds to d what the JSON document that WCRG Lab's commands
+// write beside a field file says: the generator and its β (`wcrg generate`,
+// and `wcrg coarsen` of such data), or the lensing preprocessing, the pixel
+// scale and how many patches each map gave (`wcrg lensing prep`, `wcrg
+// lensing synth`). A sidecar that does not describe the file is ignored;
+// one whose counts disagree with the file is noted, not trusted.
+func readSidecar(d *Dataset, path string) {
+	type generated struct {
+		Model   string  `json:"model"`
+		Beta    float64 `json:"beta"`
+		Command string  `json:"command"`
+	}
+	var gen generated
+	var coarse struct {
+		Levels  int        `json:"levels"`
+		Wavelet string     `json:"wavelet"`
+		Source  *generated `json:"source_dataset"`
+		Command string     `json:"command"`
+	}
+	var prep struct {
+		Prep        lensing.Prep `json:"prep"`
+		Fields      int          `json:"fields"`
+		Maps        int          `json:"maps"`
+		PixelArcmin float64      `json:"pixel_arcmin"`
+		Command     string       `json:"command"`
+	}
+	var maps struct {
+		PixelArcmin float64 `json:"pixel_arcmin"`
+		Command     string  `json:"command"`
+	}
+	switch {
+	case fieldio.ReadSidecar(path, "wcrg-lab/dataset/v1", &gen):
+		d.Kind, d.Beta = gen.Model, gen.Beta
+		d.Notes = append(d.Notes, "data: "+gen.Command)
+	case fieldio.ReadSidecar(path, "wcrg-lab/coarse/v1", &coarse):
+		if src := coarse.Source; src != nil {
+			d.Kind, d.Beta = src.Model, src.Beta
+			d.Notes = append(d.Notes, "data: "+src.Command)
+		}
+		d.Notes = append(d.Notes, fmt.Sprintf("coarse-grained by %d %s levels: %s", coarse.Levels, coarse.Wavelet, coarse.Command))
+	case fieldio.ReadSidecar(path, "wcrg-lab/lensing-fields/v1", &prep):
+		if err := prep.Prep.Validate(); err != nil {
+			d.Notes = append(d.Notes, fmt.Sprintf("%s: %v; preprocessing not recorded", fieldio.SidecarPath(path), err))
+			return
+		}
+		d.Kind, d.Lensing, d.PixelArcmin = "lensing", &prep.Prep, prep.PixelArcmin
+		d.Notes = append(d.Notes, "data: "+prep.Command)
+		if d.PixelArcmin > 0 {
+			d.Notes = append(d.Notes, fmt.Sprintf("pixel %.4g′", d.PixelArcmin))
+		}
+		if prep.Maps > 0 && prep.Fields == d.Stack.N && prep.Fields%prep.Maps == 0 {
+			d.FieldsPerMap = prep.Fields / prep.Maps
+			d.Notes = append(d.Notes, fmt.Sprintf("%d patches of each of %d maps", d.FieldsPerMap, prep.Maps))
+		} else if prep.Maps > 0 {
+			d.Notes = append(d.Notes, fmt.Sprintf("%s says %d fields of %d maps, the file has %d: patches treated as independent", fieldio.SidecarPath(path), prep.Fields, prep.Maps, d.Stack.N))
+		}
+	case fieldio.ReadSidecar(path, "wcrg-lab/lensing-maps/v1", &maps):
+		d.Kind, d.PixelArcmin = "lensing", maps.PixelArcmin
+		d.Notes = append(d.Notes, "data: "+maps.Command)
+		if d.PixelArcmin > 0 {
+			d.Notes = append(d.Notes, fmt.Sprintf("pixel %.4g′", d.PixelArcmin))
+		}
+	}
 }
 
 // addRecent records path at the front of the recent-files preference.

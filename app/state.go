@@ -2,6 +2,7 @@ package app
 
 import (
 	"github.com/wcrglab/wcrg/engine/lattice"
+	"github.com/wcrglab/wcrg/engine/lensing"
 	"github.com/wcrglab/wcrg/engine/wcrg"
 )
 
@@ -14,6 +15,15 @@ type Dataset struct {
 	Kind   string        // "phi4", "gaussian", "lensing", "ising" or "" if unknown
 	Beta   float64       // φ⁴/Ising coupling when known from the generator
 	SHA256 string        // of the file, when loaded from one
+	// FieldsPerMap is the number of consecutive fields cut from one map
+	// (patches from `wcrg lensing prep`): they are correlated, so the
+	// bootstrap resamples them together. 0 or 1: independent fields.
+	FieldsPerMap int
+	// Lensing is the preprocessing that made lensing fields from κ maps
+	// (nil if none), recorded in a model fitted on them; PixelArcmin is
+	// the pixel side in arcmin (0: unknown).
+	Lensing     *lensing.Prep
+	PixelArcmin float64
 }
 
 // State is the app's document: what the tabs show. It is only touched on

@@ -117,6 +117,9 @@ func newDataTab(a *App) *dataTab {
 	t.scope.SetSelected("whole data set")
 	t.stats = widget.NewLabel("No data loaded.")
 	t.stats.TextStyle = fyne.TextStyle{Monospace: true}
+	// Notes can be long (a sidecar's command line): wrap them rather than
+	// widen the panel past the window.
+	t.stats.Wrapping = fyne.TextWrapWord
 	t.hist = widgets.NewPlotView(a.exportFigure)
 	t.spectrum = widgets.NewPlotView(a.exportFigure)
 

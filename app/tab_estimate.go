@@ -190,7 +190,13 @@ func (t *estimateTab) start() {
 	t.run.Disable()
 	t.cancel.Enable()
 	t.status.SetText(fmt.Sprintf("Fitting %d fields of %d×%d with %s …", d.Stack.N, d.Stack.L, d.Stack.L, set.Estimator))
-	prov := wcrg.Provenance{File: d.Source, Kind: d.Kind, Beta: d.Beta, Notes: d.Notes, SHA256: d.SHA256}
+	prov := wcrg.Provenance{File: d.Source, Kind: d.Kind, Beta: d.Beta, Notes: d.Notes, SHA256: d.SHA256,
+		Lensing: d.Lensing, PixelArcmin: d.PixelArcmin}
+	if d.Kind == "lensing" {
+		// Lensing fields are centred and scaled (spec §10, row 18), as by
+		// wcrg fit.
+		set.Standardize = wcrg.StandardizeCenterScale
+	}
 	t.a.jobs.Start("fit", "Fit model", func(ctx context.Context, report func(Progress)) (func(), error) {
 		defer fyne.Do(func() { t.run.Enable(); t.cancel.Disable() })
 		m, err := wcrg.Fit(ctx, d.Stack, set, prov, func(p wcrg.FitProgress) {

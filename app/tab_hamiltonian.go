@@ -109,6 +109,7 @@ func (t *hamiltonianTab) start() {
 			return nil, err
 		}
 		var reps []*wcrg.Hamiltonian
+		block := 1
 		if boot > 0 {
 			report(Progress{Fraction: part, Text: fmt.Sprintf("bootstrap: refitting on resample 1 of %d", boot)})
 			// Replicates of the model's own training size.
@@ -116,7 +117,16 @@ func (t *hamiltonianTab) start() {
 			if c := m.Provenance.Count; c > 0 && c < n {
 				n = c
 			}
-			reps, err = wcrg.BootstrapHamiltonian(ctx, m, data.Stack, set, wcrg.BootstrapSettings{Replicates: boot, Seed: 1, Fields: n}, func(done int) {
+			// Patches of one map are drawn together (a block bootstrap).
+			bs := wcrg.BootstrapSettings{Replicates: boot, Seed: 1, Fields: n, Block: max(1, data.FieldsPerMap)}
+			if n/bs.Block < 2 {
+				return nil, fmt.Errorf("bootstrap: the %d fields are patches of %d map(s) of %d patches; resampling needs at least 2 maps", n, n/bs.Block, bs.Block)
+			}
+			if err := bs.Validate(data.Stack.N); err != nil {
+				return nil, fmt.Errorf("bootstrap: %w", err)
+			}
+			block = bs.Block
+			reps, err = wcrg.BootstrapHamiltonian(ctx, m, data.Stack, set, bs, func(done int) {
 				report(Progress{Fraction: part * float64(1+done), Text: fmt.Sprintf("bootstrap: %d of %d resamples refitted", done, boot)})
 			})
 			if err != nil {
@@ -128,7 +138,7 @@ func (t *hamiltonianTab) start() {
 		for i, f := range figs {
 			imgs[i] = widgets.RenderFigure(f)
 		}
-		text := hamiltonianSummary(h, reps, beta)
+		text := hamiltonianSummary(h, reps, block, beta)
 		return func() {
 			views := []*widgets.PlotView{t.kernel, t.profile, t.v0, t.potentials}
 			for i, v := range views {
@@ -217,7 +227,7 @@ func hamiltonianFigures(h *wcrg.Hamiltonian, reps []*wcrg.Hamiltonian, beta floa
 // hamiltonianSummary is the tab's text: couplings, β, the V_j deviations
 // and pair rests, with bootstrap standard errors when reps has at least two
 // replicates.
-func hamiltonianSummary(h *wcrg.Hamiltonian, reps []*wcrg.Hamiltonian, beta float64) string {
+func hamiltonianSummary(h *wcrg.Hamiltonian, reps []*wcrg.Hamiltonian, block int, beta float64) string {
 	var b strings.Builder
 	se := func(f func(*wcrg.Hamiltonian) float64) float64 { return wcrg.BootstrapError(reps, f) }
 	fmt.Fprintf(&b, "Couplings K(s), data units (zero-mass gauge)\n")
@@ -248,7 +258,12 @@ func hamiltonianSummary(h *wcrg.Hamiltonian, reps []*wcrg.Hamiltonian, beta floa
 		fmt.Fprintf(&b, "V_%d: %-8.3g %3.0f %%   c %.3g\n", p.Level, p.MaxDev, 100*p.MaxDev/h.Depth, p.Amplitude)
 	}
 	if len(reps) >= 2 {
-		fmt.Fprintf(&b, "\nBootstrap (%d resamples of single fields;\nfor patches of maps, which must be drawn\nby map, use wcrg hamiltonian --bootstrap):\ndeviation ± s.e., noise (RMS s.e. of V_j,\n%% of the depth) and deviation / noise\n(≲ 1: the deviation is estimation noise)\n", len(reps))
+		if block > 1 {
+			fmt.Fprintf(&b, "\nBootstrap (%d resamples, drawn by map,\n%d patches each):\n", len(reps), block)
+		} else {
+			fmt.Fprintf(&b, "\nBootstrap (%d resamples of single fields;\npatches are drawn by map when their file\nhas the sidecar of wcrg lensing prep):\n", len(reps))
+		}
+		fmt.Fprintf(&b, "deviation ± s.e., noise (RMS s.e. of V_j,\n%% of the depth) and deviation / noise\n(≲ 1: the deviation is estimation noise)\n")
 		for _, p := range h.Potentials[1:] {
 			j := p.Level
 			noise, sn := wcrg.PotentialNoise(h, reps, j)

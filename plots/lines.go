@@ -168,7 +168,27 @@ func buildLinePlot(ax Axes, series []Series) *plot.Plot {
 	if ax.YMax > ax.YMin {
 		p.Y.Min, p.Y.Max = ax.YMin, ax.YMax
 	}
+	if ax.LogX {
+		logRange(&p.X)
+	}
+	if ax.LogY {
+		logRange(&p.Y)
+	}
 	return p
+}
+
+// logRange keeps a logarithmic axis on positive values. With nothing
+// positive to show (a constant field's spectrum is zero) gonum/plot would
+// draw the axis over [−1, 1], and with a single value v over [v−1, v+1],
+// and panic on the non-positive end: show an empty decade, or the decades
+// around v, instead.
+func logRange(a *plot.Axis) {
+	switch {
+	case math.IsInf(a.Min, 0) || math.IsInf(a.Max, 0) || !(a.Min > 0) || !(a.Max > 0):
+		a.Min, a.Max = 1, 10
+	case a.Min == a.Max:
+		a.Min, a.Max = a.Min/10, a.Max*10
+	}
 }
 
 // SpectrumSeries converts a radial spectrum into a series over |n| ≥ 1 with

@@ -18,3 +18,24 @@ func TestErrorBars(t *testing.T) {
 		t.Errorf("bar series %+v", b)
 	}
 }
+
+// TestLogAxesWithoutPositiveData: the spectrum of a constant field is zero
+// everywhere; its log–log figure must draw (empty), not panic.
+func TestLogAxesWithoutPositiveData(t *testing.T) {
+	f := SpectrumFigure("constant field", Series{Name: "zero", X: []float64{1, 2, 3}, Y: []float64{0, 0, 0}, Err: []float64{0, 0, 0}})
+	if img := f.Image(100); img == nil {
+		t.Fatal("no image")
+	}
+	f = LineFigure(Axes{Title: "nothing", LogX: true, LogY: true})
+	if img := f.Image(100); img == nil {
+		t.Fatal("no image")
+	}
+}
+
+// TestLogAxisOneValue: a single positive value on a log axis draws.
+func TestLogAxisOneValue(t *testing.T) {
+	f := SpectrumFigure("one mode", Series{Name: "one", X: []float64{1}, Y: []float64{0.5}})
+	if img := f.Image(100); img == nil {
+		t.Fatal("no image")
+	}
+}

@@ -91,7 +91,7 @@ compare directly with the data's (wcrg compare DATA_coarse.npy generated.npy).`,
 			if ds, ok := readDatasetSidecar(args[0]); ok {
 				side.Dataset = ds
 			}
-			if err := writeJSON(sidecarPath(*out), side); err != nil {
+			if err := writeJSON(fieldio.SidecarPath(*out), side); err != nil {
 				return err
 			}
 			t := &table{title: side.Command, header: []string{"fields", "L", "coarse L", "wavelet", "std", "kurtosis"}}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wcrglab/wcrg/engine/energy"
+	"github.com/wcrglab/wcrg/engine/fieldio"
 	"github.com/wcrglab/wcrg/engine/wavelet"
 	"github.com/wcrglab/wcrg/engine/wcrg"
 )
@@ -36,12 +36,8 @@ func dataArg(flagValue string, args []string) (string, error) {
 // readDatasetSidecar returns the JSON sidecar that `wcrg generate` wrote
 // beside a data file, when there is one and it describes that file.
 func readDatasetSidecar(data string) (*datasetSidecar, bool) {
-	b, err := os.ReadFile(sidecarPath(data))
-	if err != nil {
-		return nil, false
-	}
 	var s datasetSidecar
-	if json.Unmarshal(b, &s) != nil || s.Schema != "wcrg-lab/dataset/v1" || s.OutputFile != filepath.Base(data) {
+	if !fieldio.ReadSidecar(data, "wcrg-lab/dataset/v1", &s) {
 		return nil, false
 	}
 	return &s, true
@@ -183,9 +179,9 @@ lies beside the data) is written atomically to --out.`,
 				prov.Notes = append(prov.Notes, "data: "+sc.Command)
 			}
 			var lf lensingFieldsSidecar
-			if readLensingSidecar(path, "wcrg-lab/lensing-fields/v1", &lf) {
+			if fieldio.ReadSidecar(path, "wcrg-lab/lensing-fields/v1", &lf) {
 				if err := lf.Prep.Validate(); err != nil {
-					return fmt.Errorf("%s: %w", sidecarPath(path), err)
+					return fmt.Errorf("%s: %w", fieldio.SidecarPath(path), err)
 				}
 				prov.Kind, prov.Lensing, prov.PixelArcmin = "lensing", &lf.Prep, lf.PixelArcmin
 				prov.Notes = append(prov.Notes, "data: "+lf.Command)

@@ -17,11 +17,6 @@ import (
 	"github.com/wcrglab/wcrg/engine/phi4"
 )
 
-// sidecarPath returns data.json for data.npy.
-func sidecarPath(out string) string {
-	return strings.TrimSuffix(out, filepath.Ext(out)) + ".json"
-}
-
 // datasetSidecar is the JSON document written beside a generated data set.
 type datasetSidecar struct {
 	Schema    string  `json:"schema"`
@@ -205,7 +200,7 @@ L, sampler, seed, τ_int, spacing and sweeps, and whether the run completed.`,
 				mom := lattice.MomentsOf(ms, *L)
 				side.MeanAbsM, side.Binder = mom.AbsM, mom.Binder()
 			}
-			if err := writeJSON(sidecarPath(*out), side); err != nil {
+			if err := writeJSON(fieldio.SidecarPath(*out), side); err != nil {
 				return err
 			}
 			if runErr != nil {
@@ -220,7 +215,7 @@ L, sampler, seed, τ_int, spacing and sweeps, and whether the run completed.`,
 			for _, wmsg := range side.Warnings {
 				e.logf("warning: %s", wmsg)
 			}
-			t := &table{title: fmt.Sprintf("%s → %s (+ %s)", side.Command, *out, filepath.Base(sidecarPath(*out))),
+			t := &table{title: fmt.Sprintf("%s → %s (+ %s)", side.Command, *out, filepath.Base(fieldio.SidecarPath(*out))),
 				header: []string{"fields", "L", "sampler", "τ_int(|m|)", "τ_int(E)", "interval", "⟨|m|⟩", "Binder U", "seconds"}}
 			t.add(side.Stored, *L, alg, fmtErr(side.TauAbsM, side.TauAbsMErr), fmtErr(side.TauEnergy, side.TauEnergyErr), side.Interval, side.MeanAbsM, side.Binder, side.Seconds)
 			return e.emit(side, []*table{t})

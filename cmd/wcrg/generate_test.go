@@ -41,7 +41,7 @@ func TestGenerateInterrupted(t *testing.T) {
 		t.Fatalf("interrupted file does not read: %v", err)
 	}
 	var side datasetSidecar
-	js, err := os.ReadFile(sidecarPath(out))
+	js, err := os.ReadFile(fieldio.SidecarPath(out))
 	if err != nil || json.Unmarshal(js, &side) != nil {
 		t.Fatalf("sidecar: %v", err)
 	}
@@ -111,7 +111,7 @@ func TestShippedData(t *testing.T) {
 			t.Fatal(err)
 		}
 		var side datasetSidecar
-		js, err := os.ReadFile(sidecarPath(path))
+		js, err := os.ReadFile(fieldio.SidecarPath(path))
 		if err != nil || json.Unmarshal(js, &side) != nil {
 			t.Fatalf("%s: sidecar: %v", c.file, err)
 		}

@@ -13,6 +13,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/wcrglab/wcrg/engine/energy"
+	"github.com/wcrglab/wcrg/engine/fieldio"
 	"github.com/wcrglab/wcrg/engine/lattice"
 	"github.com/wcrglab/wcrg/engine/wcrg"
 	"github.com/wcrglab/wcrg/plots"
@@ -163,7 +164,7 @@ func reconstruct(ctx context.Context, e *env, modelPath string, o hamiltonianOpt
 		block = (r / o.patch) * (c / o.patch)
 	}
 	var lf lensingFieldsSidecar
-	if readLensingSidecar(dpath, "wcrg-lab/lensing-fields/v1", &lf) && lf.Maps > 0 && lf.Fields%lf.Maps == 0 {
+	if fieldio.ReadSidecar(dpath, "wcrg-lab/lensing-fields/v1", &lf) && lf.Maps > 0 && lf.Fields%lf.Maps == 0 {
 		block *= lf.Fields / lf.Maps
 	}
 	return m, h, dpath, st, block, nil

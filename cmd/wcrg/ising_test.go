@@ -54,7 +54,7 @@ func TestCLIIsing(t *testing.T) {
 	if cs.L != 4 || cs.Fields != 300 || cs.Dataset == nil || cs.Dataset.Model != "ising" {
 		t.Errorf("coarse sidecar %+v: want 300 fields of 4×4 with the source's sidecar", cs)
 	}
-	cliExists(t, coarse, sidecarPath(coarse))
+	cliExists(t, coarse, fieldio.SidecarPath(coarse))
 
 	var res struct {
 		Points []struct {

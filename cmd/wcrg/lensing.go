@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"math"
@@ -51,23 +50,6 @@ type lensingFieldsSidecar struct {
 	OutputFile  string       `json:"file"`
 }
 
-// readLensingSidecar reads the sidecar of a lensing file into v when it
-// exists, has the schema and describes that file.
-func readLensingSidecar(data, schema string, v any) bool {
-	b, err := os.ReadFile(sidecarPath(data))
-	if err != nil {
-		return false
-	}
-	var head struct {
-		Schema string `json:"schema"`
-		File   string `json:"file"`
-	}
-	if json.Unmarshal(b, &head) != nil || head.Schema != schema || head.File != filepath.Base(data) {
-		return false
-	}
-	return json.Unmarshal(b, v) == nil
-}
-
 // pixelArcmin returns the pixel side of the maps in path, in arcmin: the
 // flag value if positive, else the FITS header (CDELT2 or CDELT1 in degrees,
 // or the Columbia lensing maps' ANGLE, the side in degrees), else the
@@ -80,12 +62,12 @@ func pixelArcmin(path string, info fieldio.Info, flagValue float64) (float64, st
 		return v, "FITS " + key
 	}
 	var maps lensingMapsSidecar
-	if readLensingSidecar(path, "wcrg-lab/lensing-maps/v1", &maps) && maps.PixelArcmin > 0 {
-		return maps.PixelArcmin, filepath.Base(sidecarPath(path))
+	if fieldio.ReadSidecar(path, "wcrg-lab/lensing-maps/v1", &maps) && maps.PixelArcmin > 0 {
+		return maps.PixelArcmin, filepath.Base(fieldio.SidecarPath(path))
 	}
 	var fields lensingFieldsSidecar
-	if readLensingSidecar(path, "wcrg-lab/lensing-fields/v1", &fields) && fields.PixelArcmin > 0 {
-		return fields.PixelArcmin, filepath.Base(sidecarPath(path))
+	if fieldio.ReadSidecar(path, "wcrg-lab/lensing-fields/v1", &fields) && fields.PixelArcmin > 0 {
+		return fields.PixelArcmin, filepath.Base(fieldio.SidecarPath(path))
 	}
 	return 0, ""
 }
@@ -184,10 +166,10 @@ or .npy, with a JSON sidecar. Map i depends only on --seed and i.`,
 			}
 			side := lensingMapsSidecar{Schema: "wcrg-lab/lensing-maps/v1", Kind: string(s.Kind), Synth: &s, SigmaG: rep.SigmaG, Clipped: rep.ClippedPower,
 				Maps: st.N, L: st.L, PixelArcmin: rep.PixelArcmin, Created: time.Now().UTC().Format(time.RFC3339), Command: cmdline, OutputFile: filepath.Base(*out)}
-			if err := writeJSON(sidecarPath(*out), side); err != nil {
+			if err := writeJSON(fieldio.SidecarPath(*out), side); err != nil {
 				return err
 			}
-			t := &table{title: fmt.Sprintf("%s (+ %s), %s", *out, filepath.Base(sidecarPath(*out)), time.Since(start).Round(time.Millisecond)),
+			t := &table{title: fmt.Sprintf("%s (+ %s), %s", *out, filepath.Base(fieldio.SidecarPath(*out)), time.Since(start).Round(time.Millisecond)),
 				header: []string{"maps", "L", "pixel (′)", "σ_κ", "min", "max", "skewness", "σ_g", "clipped"}}
 			t.add(st.N, st.L, rep.PixelArcmin, lattice.Std(st.Data), minOf(st.Data), maxOf(st.Data), skewness(st.Data), rep.SigmaG, rep.ClippedPower)
 			return e.emit(side, []*table{t})
@@ -279,10 +261,10 @@ mapped back to κ, and 'wcrg lensing stats' maps fields back before measuring.`,
 			} else {
 				e.logf("%s: %d maps of %d², pixel %.4g′ (from %s)", args[0], st.N, st.L, pixIn, pixFrom)
 			}
-			if err := writeJSON(sidecarPath(*out), side); err != nil {
+			if err := writeJSON(fieldio.SidecarPath(*out), side); err != nil {
 				return err
 			}
-			t := &table{title: fmt.Sprintf("%s → %s (+ %s)", args[0], *out, filepath.Base(sidecarPath(*out))),
+			t := &table{title: fmt.Sprintf("%s → %s (+ %s)", args[0], *out, filepath.Base(fieldio.SidecarPath(*out))),
 				header: []string{"maps", "L", "fields", "field L", "pixel (′)", "transform", "κ_min", "mean", "std", "skewness"}}
 			t.add(st.N, st.L, fields.N, fields.L, side.PixelArcmin, string(p.Transform), p.KappaMin, p.Mean, p.Std, skewness(fields.Data))
 			return e.emit(side, []*table{t})
@@ -301,9 +283,9 @@ func kappaMaps(path string, pixFlag float64) (lattice.Stack, float64, string, er
 	}
 	pix, _ := pixelArcmin(path, info, pixFlag)
 	var fields lensingFieldsSidecar
-	if readLensingSidecar(path, "wcrg-lab/lensing-fields/v1", &fields) {
+	if fieldio.ReadSidecar(path, "wcrg-lab/lensing-fields/v1", &fields) {
 		if err := fields.Prep.Validate(); err != nil {
-			return lattice.Stack{}, 0, "", fmt.Errorf("%s: %w", sidecarPath(path), err)
+			return lattice.Stack{}, 0, "", fmt.Errorf("%s: %w", fieldio.SidecarPath(path), err)
 		}
 		return fields.Prep.Inverse(*st), pix, "mapped back to κ by its recorded preprocessing", nil
 	}

@@ -71,7 +71,7 @@ func TestCLILensing(t *testing.T) {
 	if ss.Kappa != "gen_kappa.npy" {
 		t.Errorf("samples sidecar names κ file %q", ss.Kappa)
 	}
-	cliExists(t, kappa, sidecarPath(kappa))
+	cliExists(t, kappa, fieldio.SidecarPath(kappa))
 	var cmp lensingStatsResult
 	cliJSON(t, &cmp, "lensing", "stats", "--out", filepath.Join(dir, "figs"), down, kappa)
 	if cmp.PixelArcmin != fs.PixelArcmin || len(cmp.Summary) != 2 || cmp.Summary[1].Maps != 16 || !(cmp.SpectrumMaxRelErr > 0) {

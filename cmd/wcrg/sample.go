@@ -329,7 +329,7 @@ into a directory named after the output.`,
 				side.Kappa = filepath.Base(kp)
 				e.logf("wrote %s: the fields mapped back to κ by the model's preprocessing (%s transform)", kp, p.Transform)
 			}
-			if err := writeJSON(sidecarPath(*out), side); err != nil {
+			if err := writeJSON(fieldio.SidecarPath(*out), side); err != nil {
 				return err
 			}
 			if runErr != nil {
@@ -346,7 +346,7 @@ into a directory named after the output.`,
 					e.logf("warning: scale %d: %d fields stayed outside the range the model was trained on", sc.Level, sc.Outside)
 				}
 			}
-			t := &table{title: fmt.Sprintf("%s → %s (+ %s): %d fields of %d×%d, seed %d", *modelPath, *out, filepath.Base(sidecarPath(*out)), side.Stored, L, L, *seed),
+			t := &table{title: fmt.Sprintf("%s → %s (+ %s): %d fields of %d×%d, seed %d", *modelPath, *out, filepath.Base(fieldio.SidecarPath(*out)), side.Stored, L, L, *seed),
 				header: []string{"scale", "sampled", "δ_j", "δ range", "acceptance", "sweep δ", "sweep acc.", "walled", "seconds"}}
 			for _, sc := range side.Scales {
 				name := fmt.Sprintf("Ē_%d", sc.Level)
@@ -402,5 +402,5 @@ func writeKappa(out string, p lensing.Prep, pixelArcmin float64) (string, error)
 	side := lensingMapsSidecar{Schema: "wcrg-lab/lensing-maps/v1", Kind: "generated", Maps: kappa.N, L: kappa.L, PixelArcmin: pixelArcmin,
 		Source: filepath.Base(out), Created: time.Now().UTC().Format(time.RFC3339),
 		Command: fmt.Sprintf("wcrg sample (--out %s), mapped back by the %s transform", out, p.Transform), OutputFile: filepath.Base(kp)}
-	return kp, writeJSON(sidecarPath(kp), side)
+	return kp, writeJSON(fieldio.SidecarPath(kp), side)
 }
