@@ -13,6 +13,7 @@ import (
 
 	"github.com/wcrglab/wcrg/engine/fieldio"
 	"github.com/wcrglab/wcrg/engine/lattice"
+	"github.com/wcrglab/wcrg/engine/wcrg"
 	"github.com/wcrglab/wcrg/widgets"
 )
 
@@ -394,6 +395,10 @@ func TestLoadSidecars(t *testing.T) {
 			}},
 		{"Ising coarse-grained", `{"schema": "wcrg-lab/coarse/v1", "file": "f.npy", "levels": 2, "wavelet": "db4", "source_dataset": {"model": "ising", "beta": 0.4407}}`,
 			func(d *Dataset) bool { return d.Kind == "ising" && d.Beta == 0.4407 }},
+		{"φ⁴ coarse-grained: not φ⁴ at β", `{"schema": "wcrg-lab/coarse/v1", "file": "f.npy", "levels": 1, "wavelet": "db4", "source_dataset": {"model": "phi4", "beta": 0.68}}`,
+			func(d *Dataset) bool { return d.Kind == "" && d.Beta == 0 }},
+		{"maps of one patch each", `{"schema": "wcrg-lab/lensing-fields/v1", "file": "f.npy", ` + prep + `, "fields": 4, "maps": 4, "command": "wcrg lensing prep"}`,
+			func(d *Dataset) bool { return d.Kind == "lensing" && d.FieldsPerMap == 0 && d.PixelArcmin == 0 }},
 	} {
 		if err := os.WriteFile(fieldio.SidecarPath(data), []byte(c.sidecar), 0o644); err != nil {
 			t.Fatal(err)
@@ -405,5 +410,59 @@ func TestLoadSidecars(t *testing.T) {
 		if d := a.state.Data; !c.check(d) {
 			t.Errorf("%s: kind %q, β %g, %d fields per map, prep %v, pixel %g, notes %q", c.name, d.Kind, d.Beta, d.FieldsPerMap, d.Lensing, d.PixelArcmin, d.Notes)
 		}
+	}
+}
+
+// TestSidecarAfterFITSHeader: the pixel scale of a FITS header is kept when
+// the map's sidecar does not know it.
+func TestSidecarAfterFITSHeader(t *testing.T) {
+	a := newTestApp(t)
+	b, err := os.ReadFile("../testdata/lensing/lognormal_128.fits")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "m.fits")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	side := `{"schema": "wcrg-lab/lensing-maps/v1", "file": "m.fits", "pixel_arcmin": 0, "command": "wcrg lensing synth"}`
+	if err := os.WriteFile(fieldio.SidecarPath(path), []byte(side), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a.LoadFile(path, fieldio.Options{})
+	if err := a.jobs.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	d := a.state.Data
+	notes := strings.Join(d.Notes, "; ")
+	if d.Kind != "lensing" || d.PixelArcmin != 1.640625 || strings.Count(notes, "pixel") != 1 || !strings.Contains(notes, "data: wcrg lensing synth") {
+		t.Errorf("kind %q, pixel %g′, notes %q", d.Kind, d.PixelArcmin, notes)
+	}
+}
+
+// TestBootstrapPlan: the Hamiltonian tab resamples patches by map, falls
+// back to single fields for the patches of one map, and warns when there
+// are few blocks, before any work starts.
+func TestBootstrapPlan(t *testing.T) {
+	m := &wcrg.Model{Provenance: wcrg.Provenance{Count: 256}}
+	data := &Dataset{Stack: lattice.NewStack(256, 4), FieldsPerMap: 4}
+	for _, c := range []struct {
+		perMap, boot, block int
+		warn                string
+	}{
+		{4, 2, 4, ""},
+		{0, 2, 1, ""},
+		{64, 2, 64, "only 4 independent blocks"},
+		{256, 2, 1, "patches of one"},
+	} {
+		data.FieldsPerMap = c.perMap
+		set, warn, err := bootstrapPlan(m, data, c.boot)
+		if err != nil || set.Block != c.block || set.Fields != 256 || set.Replicates != c.boot ||
+			(c.warn == "") != (warn == "") || !strings.Contains(warn, c.warn) {
+			t.Errorf("%d fields per map: %+v, warning %q, error %v", c.perMap, set, warn, err)
+		}
+	}
+	if set, warn, err := bootstrapPlan(m, data, 0); err != nil || set.Replicates != 0 || warn != "" {
+		t.Errorf("no bootstrap: %+v %q %v", set, warn, err)
 	}
 }

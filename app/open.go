@@ -86,11 +86,12 @@ func newFileDataset(path string, st *lattice.Stack, info fieldio.Info) *Dataset 
 }
 
 // readSidecar adds to d what the JSON document that WCRG Lab's commands
-// write beside a field file says: the generator and its β (`wcrg generate`,
-// and `wcrg coarsen` of such data), or the lensing preprocessing, the pixel
-// scale and how many patches each map gave (`wcrg lensing prep`, `wcrg
-// lensing synth`). A sidecar that does not describe the file is ignored;
-// one whose counts disagree with the file is noted, not trusted.
+// write beside a field file says: the generator and its β (`wcrg generate`;
+// for `wcrg coarsen` of such data only Ising keeps its kind), or the lensing
+// preprocessing, the pixel scale and how many patches each map gave (`wcrg
+// lensing prep`, `wcrg lensing synth`). A sidecar that does not describe
+// the file is ignored; one whose counts disagree with the file is noted,
+// not trusted.
 func readSidecar(d *Dataset, path string) {
 	type generated struct {
 		Model   string  `json:"model"`
@@ -115,38 +116,55 @@ func readSidecar(d *Dataset, path string) {
 		PixelArcmin float64 `json:"pixel_arcmin"`
 		Command     string  `json:"command"`
 	}
+	command := func(c string) {
+		if c != "" {
+			d.Notes = append(d.Notes, "data: "+c)
+		}
+	}
+	pixel := func(arcmin float64) {
+		// The FITS header, read first, wins; a sidecar's 0 means unknown.
+		if arcmin > 0 && d.PixelArcmin == 0 {
+			d.PixelArcmin = arcmin
+			d.Notes = append(d.Notes, fmt.Sprintf("pixel %.4g′", arcmin))
+		}
+	}
 	switch {
 	case fieldio.ReadSidecar(path, "wcrg-lab/dataset/v1", &gen):
 		d.Kind, d.Beta = gen.Model, gen.Beta
-		d.Notes = append(d.Notes, "data: "+gen.Command)
+		command(gen.Command)
 	case fieldio.ReadSidecar(path, "wcrg-lab/coarse/v1", &coarse):
+		// Coarse-grained φ⁴ is not φ⁴ at its β (the Hamiltonian tab would
+		// overlay the microscopic terms); coarse-grained Ising is how the
+		// app's own Generate-data form makes Ising data.
 		if src := coarse.Source; src != nil {
-			d.Kind, d.Beta = src.Model, src.Beta
-			d.Notes = append(d.Notes, "data: "+src.Command)
+			if src.Model == "ising" {
+				d.Kind, d.Beta = src.Model, src.Beta
+			}
+			command(src.Command)
 		}
-		d.Notes = append(d.Notes, fmt.Sprintf("coarse-grained by %d %s levels: %s", coarse.Levels, coarse.Wavelet, coarse.Command))
+		d.Notes = append(d.Notes, fmt.Sprintf("coarse-grained by %d %s levels", coarse.Levels, coarse.Wavelet))
+		command(coarse.Command)
 	case fieldio.ReadSidecar(path, "wcrg-lab/lensing-fields/v1", &prep):
 		if err := prep.Prep.Validate(); err != nil {
 			d.Notes = append(d.Notes, fmt.Sprintf("%s: %v; preprocessing not recorded", fieldio.SidecarPath(path), err))
 			return
 		}
-		d.Kind, d.Lensing, d.PixelArcmin = "lensing", &prep.Prep, prep.PixelArcmin
-		d.Notes = append(d.Notes, "data: "+prep.Command)
-		if d.PixelArcmin > 0 {
-			d.Notes = append(d.Notes, fmt.Sprintf("pixel %.4g′", d.PixelArcmin))
-		}
-		if prep.Maps > 0 && prep.Fields == d.Stack.N && prep.Fields%prep.Maps == 0 {
-			d.FieldsPerMap = prep.Fields / prep.Maps
-			d.Notes = append(d.Notes, fmt.Sprintf("%d patches of each of %d maps", d.FieldsPerMap, prep.Maps))
-		} else if prep.Maps > 0 {
+		d.Kind, d.Lensing = "lensing", &prep.Prep
+		command(prep.Command)
+		pixel(prep.PixelArcmin)
+		switch {
+		case prep.Maps > 0 && prep.Fields == d.Stack.N && prep.Fields%prep.Maps == 0:
+			if k := prep.Fields / prep.Maps; k > 1 {
+				d.FieldsPerMap = k
+				d.Notes = append(d.Notes, fmt.Sprintf("%d patches of each of %d maps", k, prep.Maps))
+			}
+		case prep.Maps > 0:
 			d.Notes = append(d.Notes, fmt.Sprintf("%s says %d fields of %d maps, the file has %d: patches treated as independent", fieldio.SidecarPath(path), prep.Fields, prep.Maps, d.Stack.N))
 		}
 	case fieldio.ReadSidecar(path, "wcrg-lab/lensing-maps/v1", &maps):
-		d.Kind, d.PixelArcmin = "lensing", maps.PixelArcmin
-		d.Notes = append(d.Notes, "data: "+maps.Command)
-		if d.PixelArcmin > 0 {
-			d.Notes = append(d.Notes, fmt.Sprintf("pixel %.4g′", d.PixelArcmin))
-		}
+		d.Kind = "lensing"
+		command(maps.Command)
+		pixel(maps.PixelArcmin)
 	}
 }
 

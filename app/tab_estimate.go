@@ -192,9 +192,9 @@ func (t *estimateTab) start() {
 	t.status.SetText(fmt.Sprintf("Fitting %d fields of %d×%d with %s …", d.Stack.N, d.Stack.L, d.Stack.L, set.Estimator))
 	prov := wcrg.Provenance{File: d.Source, Kind: d.Kind, Beta: d.Beta, Notes: d.Notes, SHA256: d.SHA256,
 		Lensing: d.Lensing, PixelArcmin: d.PixelArcmin}
-	if d.Kind == "lensing" {
-		// Lensing fields are centred and scaled (spec §10, row 18), as by
-		// wcrg fit.
+	if d.Lensing != nil {
+		// Preprocessed lensing fields are centred and scaled (spec §10,
+		// row 18), as by wcrg fit.
 		set.Standardize = wcrg.StandardizeCenterScale
 	}
 	t.a.jobs.Start("fit", "Fit model", func(ctx context.Context, report func(Progress)) (func(), error) {

@@ -92,6 +92,11 @@ func (t *hamiltonianTab) start() {
 		t.a.showError(err)
 		return
 	}
+	bs, bootWarning, err := bootstrapPlan(m, data, boot)
+	if err != nil {
+		t.a.showError(err)
+		return
+	}
 	t.run.Disable()
 	t.cancel.Enable()
 	t.a.jobs.Start("hamiltonian", "Reconstruct H₀", func(ctx context.Context, report func(Progress)) (func(), error) {
@@ -109,23 +114,8 @@ func (t *hamiltonianTab) start() {
 			return nil, err
 		}
 		var reps []*wcrg.Hamiltonian
-		block := 1
 		if boot > 0 {
 			report(Progress{Fraction: part, Text: fmt.Sprintf("bootstrap: refitting on resample 1 of %d", boot)})
-			// Replicates of the model's own training size.
-			n := data.Stack.N
-			if c := m.Provenance.Count; c > 0 && c < n {
-				n = c
-			}
-			// Patches of one map are drawn together (a block bootstrap).
-			bs := wcrg.BootstrapSettings{Replicates: boot, Seed: 1, Fields: n, Block: max(1, data.FieldsPerMap)}
-			if n/bs.Block < 2 {
-				return nil, fmt.Errorf("bootstrap: the %d fields are patches of %d map(s) of %d patches; resampling needs at least 2 maps", n, n/bs.Block, bs.Block)
-			}
-			if err := bs.Validate(data.Stack.N); err != nil {
-				return nil, fmt.Errorf("bootstrap: %w", err)
-			}
-			block = bs.Block
 			reps, err = wcrg.BootstrapHamiltonian(ctx, m, data.Stack, set, bs, func(done int) {
 				report(Progress{Fraction: part * float64(1+done), Text: fmt.Sprintf("bootstrap: %d of %d resamples refitted", done, boot)})
 			})
@@ -138,7 +128,7 @@ func (t *hamiltonianTab) start() {
 		for i, f := range figs {
 			imgs[i] = widgets.RenderFigure(f)
 		}
-		text := hamiltonianSummary(h, reps, block, beta)
+		text := hamiltonianSummary(h, reps, bs.Block, beta) + bootWarning
 		return func() {
 			views := []*widgets.PlotView{t.kernel, t.profile, t.v0, t.potentials}
 			for i, v := range views {
@@ -148,6 +138,35 @@ func (t *hamiltonianTab) start() {
 			t.status.SetText("H₀ reconstructed. Export any figure with its button.")
 		}, nil
 	})
+}
+
+// bootstrapPlan settles the tab's bootstrap before its job starts, as
+// wcrg hamiltonian does: boot resamples as large as the model's training
+// set (Provenance.Count, when the data at hand have more), with the patches
+// of one map drawn together (Dataset.FieldsPerMap). Patches of a single map
+// fall back to single fields. The warning, empty or starting with a
+// newline, goes under the summary.
+func bootstrapPlan(m *wcrg.Model, data *Dataset, boot int) (wcrg.BootstrapSettings, string, error) {
+	if boot == 0 {
+		return wcrg.BootstrapSettings{}, "", nil
+	}
+	n := data.Stack.N
+	if c := m.Provenance.Count; c > 0 && c < n {
+		n = c
+	}
+	set := wcrg.BootstrapSettings{Replicates: boot, Seed: 1, Fields: n, Block: max(1, data.FieldsPerMap)}
+	var warning string
+	if set.Block > 1 && (n/set.Block < 2 || data.Stack.N/set.Block < 2) {
+		warning = fmt.Sprintf("\nWarning: the %d fields are patches of one\nmap, resampled one by one: their errors\nare too small (patches of a map are\ncorrelated)\n", data.Stack.N)
+		set.Block = 1
+	}
+	if err := set.Validate(data.Stack.N); err != nil {
+		return set, "", fmt.Errorf("bootstrap resamples: %w", err)
+	}
+	if k := n / set.Block; k < 10 {
+		warning += fmt.Sprintf("\nWarning: only %d independent blocks to\nresample; the errors are rough\n", k)
+	}
+	return set, warning, nil
 }
 
 // resamples returns the bootstrap count of the tab's entry: 0 (none) or
@@ -226,7 +245,7 @@ func hamiltonianFigures(h *wcrg.Hamiltonian, reps []*wcrg.Hamiltonian, beta floa
 
 // hamiltonianSummary is the tab's text: couplings, β, the V_j deviations
 // and pair rests, with bootstrap standard errors when reps has at least two
-// replicates.
+// replicates, drawn in blocks of block fields (1: single fields).
 func hamiltonianSummary(h *wcrg.Hamiltonian, reps []*wcrg.Hamiltonian, block int, beta float64) string {
 	var b strings.Builder
 	se := func(f func(*wcrg.Hamiltonian) float64) float64 { return wcrg.BootstrapError(reps, f) }

@@ -123,25 +123,29 @@ func (f *Figure) Image(dpi int) image.Image {
 	return c.Image()
 }
 
-// wrapTitle breaks p's title into lines at spaces so that each line fits in
-// width when drawn in the title's font. A single word wider than width stays
-// on a line of its own. Titles written for a wide screen otherwise run off
-// both edges of a 6-inch figure.
+// wrapTitle breaks each line of p's title that is too wide for width,
+// when drawn in the title's font, into lines at spaces. A single word wider
+// than width stays on a line of its own. Titles written for a wide screen
+// otherwise run off both edges of a 6-inch figure.
 func wrapTitle(p *plot.Plot, width vg.Length) {
 	style := p.Title.TextStyle
-	words := strings.Fields(p.Title.Text)
-	if len(words) == 0 || style.Width(p.Title.Text) <= width {
-		return
-	}
-	var lines []string
-	line := words[0]
-	for _, w := range words[1:] {
-		if style.Width(line+" "+w) <= width {
-			line += " " + w
+	var out []string
+	for _, text := range strings.Split(p.Title.Text, "\n") {
+		words := strings.Fields(text)
+		if len(words) == 0 || style.Width(text) <= width {
+			out = append(out, text)
 			continue
 		}
-		lines = append(lines, line)
-		line = w
+		line := words[0]
+		for _, w := range words[1:] {
+			if style.Width(line+" "+w) <= width {
+				line += " " + w
+				continue
+			}
+			out = append(out, line)
+			line = w
+		}
+		out = append(out, line)
 	}
-	p.Title.Text = strings.Join(append(lines, line), "\n")
+	p.Title.Text = strings.Join(out, "\n")
 }

@@ -32,6 +32,11 @@ func TestWrapTitle(t *testing.T) {
 	if got := strings.Join(strings.Fields(p.Title.Text), " "); got != long {
 		t.Errorf("words changed: %q", got)
 	}
+	p.Title.Text = "Short first line\n" + long
+	wrapTitle(p, width)
+	if lines := strings.Split(p.Title.Text, "\n"); len(lines) < 3 || lines[0] != "Short first line" {
+		t.Errorf("a title's own line break was lost: %q", p.Title.Text)
+	}
 	p.Title.Text = "Peak counts per map"
 	wrapTitle(p, width)
 	if p.Title.Text != "Peak counts per map" {

@@ -162,6 +162,8 @@ func buildLinePlot(ax Axes, series []Series) *plot.Plot {
 			p.Legend.Add(s.Name, thumbs...)
 		}
 	}
+	// The data's own lower ends, positive on a log axis when there are data.
+	xData, yData := p.X.Min, p.Y.Min
 	if ax.XMax > ax.XMin {
 		p.X.Min, p.X.Max = ax.XMin, ax.XMax
 	}
@@ -169,24 +171,32 @@ func buildLinePlot(ax Axes, series []Series) *plot.Plot {
 		p.Y.Min, p.Y.Max = ax.YMin, ax.YMax
 	}
 	if ax.LogX {
-		logRange(&p.X)
+		logRange(&p.X, xData)
 	}
 	if ax.LogY {
-		logRange(&p.Y)
+		logRange(&p.Y, yData)
 	}
 	return p
 }
 
-// logRange keeps a logarithmic axis on positive values. With nothing
-// positive to show (a constant field's spectrum is zero) gonum/plot would
-// draw the axis over [−1, 1], and with a single value v over [v−1, v+1],
-// and panic on the non-positive end: show an empty decade, or the decades
-// around v, instead.
-func logRange(a *plot.Axis) {
-	switch {
-	case math.IsInf(a.Min, 0) || math.IsInf(a.Max, 0) || !(a.Min > 0) || !(a.Max > 0):
+// logRange keeps a logarithmic axis on positive values, which gonum/plot
+// otherwise refuses with a panic. With nothing to show (a constant field's
+// spectrum is zero everywhere) it shows the empty decade [1, 10]; a lower
+// limit ≤ 0 (fixed by Axes) becomes the data's smallest value dataMin, or
+// 10⁻³ of the upper limit without data; a single value v is shown over
+// [v/10, 10v] instead of gonum/plot's [v−1, v+1].
+func logRange(a *plot.Axis, dataMin float64) {
+	if math.IsInf(a.Min, 0) || math.IsInf(a.Max, 0) || !(a.Max > 0) {
 		a.Min, a.Max = 1, 10
-	case a.Min == a.Max:
+		return
+	}
+	if !(a.Min > 0) {
+		a.Min = a.Max / 1e3
+		if dataMin > 0 && dataMin < a.Max {
+			a.Min = dataMin
+		}
+	}
+	if a.Min == a.Max {
 		a.Min, a.Max = a.Min/10, a.Max*10
 	}
 }

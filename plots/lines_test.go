@@ -39,3 +39,16 @@ func TestLogAxisOneValue(t *testing.T) {
 		t.Fatal("no image")
 	}
 }
+
+// TestLogAxisFixedLimits: a fixed lower limit of 0 on a log axis is raised
+// to the data's smallest value, not replaced by an empty decade.
+func TestLogAxisFixedLimits(t *testing.T) {
+	p := buildLinePlot(Axes{LogY: true, YMin: 0, YMax: 100}, []Series{{X: []float64{1, 2}, Y: []float64{20, 50}}})
+	if p.Y.Min != 20 || p.Y.Max != 100 {
+		t.Errorf("y range [%g, %g], want [20, 100]", p.Y.Min, p.Y.Max)
+	}
+	p = buildLinePlot(Axes{LogY: true, YMin: 0, YMax: 100}, nil)
+	if p.Y.Min != 0.1 || p.Y.Max != 100 {
+		t.Errorf("y range without data [%g, %g], want [0.1, 100]", p.Y.Min, p.Y.Max)
+	}
+}

@@ -19,6 +19,8 @@ func SidecarPath(path string) string {
 // "wcrg-lab/dataset/v1") and describes that file (its "file" is path's
 // base name). It reports whether it did; a JSON file of the same name that
 // is anything else is not an error, since it may belong to someone else.
+// When it returns false after a type mismatch, v may be partly filled: use
+// a fresh v for each call.
 func ReadSidecar(path, schema string, v any) bool {
 	b, err := os.ReadFile(SidecarPath(path))
 	if err != nil {
