@@ -195,7 +195,7 @@ func EstimateGamma(b Basis, s lattice.Stack, J, workers int) ([]float64, error) 
 		vf := lattice.Variance(cur.Data)
 		vc := lattice.Variance(next.Data)
 		if !(vf > 0) || !(vc > 0) {
-			return nil, fmt.Errorf("wavelet: γ_%d undefined: the fields at level %d have variance %g and their coarse part %g", j, j-1, vf, vc)
+			return nil, fmt.Errorf("wavelet: γ_%d is undefined: the fields at level %d have variance %g and their coarse parts variance %g (constant fields have no variance for the coarse field to keep)", j, j-1, vf, vc)
 		}
 		gamma[j-1] = math.Sqrt(vc / vf)
 		scale(next.Data, 1/gamma[j-1])

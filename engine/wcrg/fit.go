@@ -73,6 +73,9 @@ func Fit(ctx context.Context, fields lattice.Stack, set Settings, prov Provenanc
 			return nil, fmt.Errorf("wcrg: the training data contain %g", v)
 		}
 	}
+	if !(lattice.Std(std.Data) > 0) {
+		return nil, fmt.Errorf("wcrg: the training data are constant (every pixel is %g): there is nothing to fit", std.Data[0])
+	}
 	switch set.Standardize {
 	case StandardizeScale:
 		var s2 float64

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/wcrglab/wcrg/engine/lattice"
 )
 
 // TestBadModelFiles: corrupt or mismatched model files are refused by Load
@@ -59,5 +62,35 @@ func TestBadModelFiles(t *testing.T) {
 	}
 	if _, err := Load(filepath.Join(dir, "missing.json")); err == nil || !strings.Contains(err.Error(), "missing.json") {
 		t.Errorf("missing file: %v", err)
+	}
+}
+
+// TestFitRefusesUnusableData: constant fields (zero or not, under either
+// standardization) and non-finite pixels are refused with an error that
+// says so, before any scale is fitted.
+func TestFitRefusesUnusableData(t *testing.T) {
+	for _, c := range []struct {
+		value       float64
+		standardize string
+		want        string
+	}{
+		{0, StandardizeScale, "constant"},
+		{3, StandardizeScale, "constant (every pixel is 3)"},
+		{3, StandardizeCenterScale, "constant"},
+		{math.NaN(), StandardizeScale, "contain NaN"},
+	} {
+		s := lattice.NewStack(4, 8)
+		for i := range s.Data {
+			s.Data[i] = c.value
+		}
+		if math.IsNaN(c.value) {
+			s.Data[0] = 1
+		}
+		set := DefaultSettings()
+		set.Standardize = c.standardize
+		_, err := Fit(context.Background(), s, set, Provenance{}, nil)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("value %g, %s: error %v, want one containing %q", c.value, c.standardize, err, c.want)
+		}
 	}
 }
