@@ -373,7 +373,11 @@ func TestLoadSidecars(t *testing.T) {
 	a := newTestApp(t)
 	dir := t.TempDir()
 	data := filepath.Join(dir, "f.npy")
-	if err := fieldio.WriteNpy(data, lattice.NewStack(4, 8), fieldio.Float64); err != nil {
+	fields := lattice.NewStack(4, 8)
+	for i := range fields.Data {
+		fields.Data[i] = float64(i % 7)
+	}
+	if err := fieldio.WriteNpy(data, fields, fieldio.Float64); err != nil {
 		t.Fatal(err)
 	}
 	const prep = `"prep": {"patch": 8, "patch_mode": "tile", "transform": "sqrt", "standardize": true, "kappa_min": -0.03, "mean": 0.16, "std": 0.05}`

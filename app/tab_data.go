@@ -45,9 +45,9 @@ func computeDataStats(ctx context.Context, d *Dataset) (*dataStats, error) {
 	sp := lattice.PowerSpectrum(s, 0)
 	st.Xi = sp.CorrelationLength()
 	st.Spectrum = sp.Radial()
-	lo, hi := st.Mean-4*st.Std, st.Mean+4*st.Std
-	if !(hi > lo) {
-		lo, hi = st.Mean-1, st.Mean+1
+	lo, hi, ok := lattice.SpreadRange(s.Data, 4)
+	if !ok {
+		return nil, fmt.Errorf("%s: the values are too large for statistics (their spread overflows)", d.Name)
 	}
 	st.Hist = lattice.NewHistogram(lo, hi, 60)
 	st.Hist.Add(s.Data)

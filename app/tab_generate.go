@@ -208,7 +208,11 @@ func (t *generateTab) start() {
 			hfig = plots.HistogramFigure("Pixel values", "φ", plots.HistogramSeries("data", cmp.HistA), plots.HistogramSeries("generated", cmp.HistB))
 		} else {
 			sfig = plots.SpectrumFigure("Power spectrum", plots.SpectrumSeries("generated", lattice.PowerSpectrum(res.Fields, 0).Radial()))
-			h := lattice.NewHistogram(lattice.Mean(res.Fields.Data)-4*lattice.Std(res.Fields.Data), lattice.Mean(res.Fields.Data)+4*lattice.Std(res.Fields.Data), 60)
+			lo, hi, ok := lattice.SpreadRange(res.Fields.Data, 4)
+			if !ok {
+				return nil, fmt.Errorf("the generated values overflow")
+			}
+			h := lattice.NewHistogram(lo, hi, 60)
 			h.Add(res.Fields.Data)
 			hfig = plots.HistogramFigure("Pixel values", "φ", plots.HistogramSeries("generated", h))
 		}

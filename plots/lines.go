@@ -172,11 +172,25 @@ func buildLinePlot(ax Axes, series []Series) *plot.Plot {
 	}
 	if ax.LogX {
 		logRange(&p.X, xData)
+	} else {
+		linearRange(&p.X)
 	}
 	if ax.LogY {
 		logRange(&p.Y, yData)
+	} else {
+		linearRange(&p.Y)
 	}
 	return p
+}
+
+// linearRange widens a linear axis of a single value v to
+// v ± max(1, 10⁻⁶·|v|): gonum/plot widens it by ±1, which is lost in
+// rounding for |v| ≳ 10¹⁶ and then panics.
+func linearRange(a *plot.Axis) {
+	if a.Min == a.Max && !math.IsInf(a.Min, 0) {
+		h := math.Max(1, 1e-6*math.Abs(a.Min))
+		a.Min, a.Max = a.Min-h, a.Max+h
+	}
 }
 
 // logRange keeps a logarithmic axis on positive values, which gonum/plot

@@ -52,3 +52,12 @@ func TestLogAxisFixedLimits(t *testing.T) {
 		t.Errorf("y range without data [%g, %g], want [0.1, 100]", p.Y.Min, p.Y.Max)
 	}
 }
+
+// TestLinearAxisOneLargeValue: one bin of a histogram of values near 1e20
+// (a constant field) draws; gonum/plot's own ±1 widening is lost there.
+func TestLinearAxisOneLargeValue(t *testing.T) {
+	f := HistogramFigure("constant", "φ", Series{Name: "one bin", X: []float64{1e20}, Y: []float64{1}})
+	if img := f.Image(100); img == nil {
+		t.Fatal("no image")
+	}
+}

@@ -167,7 +167,7 @@ is accepted or not; the verdict is in the last table and in the JSON object
 			e.logf("A = %s: %d fields of %d×%d; B = %s: %d fields", pa, a.N, a.L, a.L, pb, b.N)
 			cmp, err := wcrg.Compare(*a, *b, *wname, *levels)
 			if err != nil {
-				return err
+				return fmt.Errorf("A = %s, B = %s: %w", pa, pb, err)
 			}
 			la, lb := *nameA, *nameB
 			if la == "" {

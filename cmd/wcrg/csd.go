@@ -126,6 +126,9 @@ The quick preset (--quick) runs L = 8, 16, 32 with metropolis, cluster and wcrg.
 				}
 				names = append(names, s)
 			}
+			if *steps < 1 {
+				return usagef("--steps %d: want at least 1", *steps)
+			}
 			if *fields < 16 {
 				return usagef("--fields %d: want at least 16", *fields)
 			}

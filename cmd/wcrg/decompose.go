@@ -131,10 +131,9 @@ the numbers as CSV.`,
 			dec := wavelet.NewDecomposition(L, *levels)
 			tr.Decompose(dec, st.Field(*index).Data)
 			name := filepath.Base(path)
-			mean, std := lattice.Mean(st.Data), lattice.Std(st.Data)
-			lo, hi := mean-4*std, mean+4*std
-			if !(hi > lo) {
-				lo, hi = mean-1, mean+1
+			lo, hi, ok := lattice.SpreadRange(st.Data, 4)
+			if !ok {
+				return fmt.Errorf("%s: the values are too large for a histogram (their spread overflows)", path)
 			}
 			h := lattice.NewHistogram(lo, hi, 60)
 			h.Add(st.Data)

@@ -389,6 +389,9 @@ the figures (PNG, SVG, PDF) with their CSV.`,
 			a := sets[0]
 			// PDF over A's range, widened by 5 % each side.
 			lo, hi := minOf(a.Data), maxOf(a.Data)
+			if !(hi > lo) {
+				return fmt.Errorf("%s: every pixel of the maps is %g: no PDF, spectrum or peaks to measure", args[0], lo)
+			}
 			pad := 0.05 * (hi - lo)
 			lo, hi = lo-pad, hi+pad
 			var pdfs []lensing.PDF

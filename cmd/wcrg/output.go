@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -69,10 +73,15 @@ func (t *table) print(w io.Writer) {
 // tables and notes as text.
 func (e *env) emit(obj any, tables []*table, notes ...string) error {
 	if e.json {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		return enc.Encode(obj)
+		b, sanitized, err := encodeJSON(obj)
+		if err != nil {
+			return err
+		}
+		if sanitized {
+			e.logf("warning: undefined figures (NaN or ±Inf) printed as 0 or ±%g", math.MaxFloat64)
+		}
+		_, err = e.stdout.Write(b)
+		return err
 	}
 	for i, t := range tables {
 		if i > 0 {
@@ -146,14 +155,76 @@ func (e *env) logf(format string, a ...any) {
 
 // writeJSON writes v as indented JSON to path atomically.
 func writeJSON(path string, v any) error {
-	var b strings.Builder
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return err
+	b, sanitized, err := encodeJSON(v)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
 	}
-	return atomicfile.WriteBytes(path, []byte(b.String()))
+	if sanitized {
+		fmt.Fprintf(os.Stderr, "warning: %s: undefined figures (NaN or ±Inf) written as 0 or ±%g\n", path, math.MaxFloat64)
+	}
+	return atomicfile.WriteBytes(path, b)
+}
+
+// encodeJSON encodes v as indented JSON. JSON has no NaN or infinities: when
+// v holds some (the kurtosis of constant fields, a condition number of a
+// singular matrix), they are written as 0 (NaN) and ±math.MaxFloat64 (±Inf),
+// and sanitized is true, so that a finished run never loses its output
+// document to an undefined figure. Values v reaches through pointers are
+// changed in place.
+func encodeJSON(v any) (b []byte, sanitized bool, err error) {
+	encode := func() ([]byte, error) {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		err := enc.Encode(v)
+		return buf.Bytes(), err
+	}
+	b, err = encode()
+	var unsupported *json.UnsupportedValueError
+	if !errors.As(err, &unsupported) {
+		return b, false, err
+	}
+	// An addressable copy of v (pointers in it still point at the caller's
+	// values, which are changed).
+	c := reflect.New(reflect.TypeOf(v))
+	c.Elem().Set(reflect.ValueOf(v))
+	replaceNonFinite(c.Elem())
+	v = c.Interface()
+	b, err = encode()
+	return b, true, err
+}
+
+// replaceNonFinite replaces, in place, the NaN and infinite float64 values
+// reachable from v through pointers, interfaces, structs, slices and arrays
+// (map values are not addressable and are left alone).
+func replaceNonFinite(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			replaceNonFinite(v.Elem())
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			replaceNonFinite(v.Field(i))
+		}
+	case reflect.Slice, reflect.Array:
+		for i := 0; i < v.Len(); i++ {
+			replaceNonFinite(v.Index(i))
+		}
+	case reflect.Float64, reflect.Float32:
+		if !v.CanSet() {
+			return
+		}
+		switch x := v.Float(); {
+		case math.IsNaN(x):
+			v.SetFloat(0)
+		case math.IsInf(x, 1):
+			v.SetFloat(math.MaxFloat64)
+		case math.IsInf(x, -1):
+			v.SetFloat(-math.MaxFloat64)
+		}
+	}
 }
 
 // flagSet reports whether the flag name was given on the command line.

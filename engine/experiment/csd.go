@@ -150,6 +150,9 @@ func RunCSD(ctx context.Context, set CSDSettings, progress func(CSDPoint), statu
 	if len(set.Sides) == 0 || len(set.Samplers) == 0 {
 		return nil, fmt.Errorf("experiment: a study needs lattice sides and samplers")
 	}
+	if set.Fields < 0 || set.Steps < 0 {
+		return nil, fmt.Errorf("experiment: %d fields and %d steps per chain (want positive counts)", set.Fields, set.Steps)
+	}
 	say := func(format string, a ...any) {
 		if status != nil {
 			status(fmt.Sprintf(format, a...))

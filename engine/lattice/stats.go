@@ -82,6 +82,27 @@ func NewHistogram(lo, hi float64, bins int) *Histogram {
 	return &Histogram{Lo: lo, Hi: hi, Counts: make([]float64, bins)}
 }
 
+// SpreadRange returns a histogram range for the values x: their mean ± k
+// standard deviations, widened to mean ± max(1, 10⁻⁶·|mean|) when that is
+// empty in floating point (constant values, or a spread lost next to a
+// large mean). ok is false when the mean or the spread overflows (values
+// near ±1e308) or x is empty.
+func SpreadRange(x []float64, k float64) (lo, hi float64, ok bool) {
+	if len(x) == 0 {
+		return 0, 0, false
+	}
+	m, s := Mean(x), Std(x)
+	if math.IsNaN(m) || math.IsInf(m, 0) || math.IsNaN(s) || math.IsInf(s, 0) {
+		return 0, 0, false
+	}
+	lo, hi = m-k*s, m+k*s
+	if w := (hi - lo) / 1e3; !(hi > lo) || lo+w == lo || hi-w == hi {
+		h := math.Max(1, 1e-6*math.Abs(m))
+		lo, hi = m-h, m+h
+	}
+	return lo, hi, !math.IsInf(lo, 0) && !math.IsInf(hi, 0) && hi > lo
+}
+
 // Width returns the bin width.
 func (h *Histogram) Width() float64 { return (h.Hi - h.Lo) / float64(len(h.Counts)) }
 
@@ -98,7 +119,12 @@ func (h *Histogram) Add(x []float64) {
 			h.Over++
 			continue
 		}
-		b := min(int((v-h.Lo)*inv), nb-1) // rounding can reach nb just below Hi
+		// Rounding can reach nb just below Hi; a width that overflowed to
+		// +Inf (inv = 0) against an offset that did too gives NaN.
+		b := nb - 1
+		if f := (v - h.Lo) * inv; f < float64(nb-1) {
+			b = max(0, int(f))
+		}
 		h.Counts[b]++
 	}
 }

@@ -183,3 +183,29 @@ func TestPowerSpectrumWorkerIndependent(t *testing.T) {
 		}
 	}
 }
+
+// TestSpreadRange: mean ± k σ for ordinary values; a usable window around
+// constant values, large or not; no range when the spread overflows. A
+// histogram over an overflowing width does not panic.
+func TestSpreadRange(t *testing.T) {
+	if lo, hi, ok := lattice.SpreadRange([]float64{-1, 1}, 4); !ok || lo != -4 || hi != 4 {
+		t.Errorf("±1: [%g, %g) %v, want [−4, 4)", lo, hi, ok)
+	}
+	for _, v := range []float64{0, 3, 1e17, -1e20} {
+		lo, hi, ok := lattice.SpreadRange([]float64{v, v, v}, 4)
+		if !ok || !(lo < v && v < hi) || lo+(hi-lo)/60 == lo {
+			t.Errorf("constant %g: [%g, %g) %v", v, lo, hi, ok)
+		}
+	}
+	if _, _, ok := lattice.SpreadRange([]float64{1e300, -1e300}, 4); ok {
+		t.Error("overflowing spread accepted")
+	}
+	if _, _, ok := lattice.SpreadRange(nil, 4); ok {
+		t.Error("empty data accepted")
+	}
+	h := lattice.NewHistogram(-1e308, 1e308, 10)
+	h.Add([]float64{-1e308, 0, 1e307})
+	if h.Total() != 3 {
+		t.Errorf("counted %g of 3", h.Total())
+	}
+}

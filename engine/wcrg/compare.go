@@ -1,6 +1,7 @@
 package wcrg
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/wcrglab/wcrg/engine/lattice"
@@ -52,8 +53,10 @@ type Comparison struct {
 	HistA, HistB         *lattice.Histogram
 	Scales               []ScaleStatistic
 	// SpectrumMaxRelErr is max |G_B/G_A − 1| over radial bins with at least
-	// 16 modes (|n| ≥ 1); HistL1 is Σ |p_B − p_A| over the common bins with
-	// each histogram normalized to sum to one.
+	// 16 modes (|n| ≥ 1) and G_A > 0, NaN when there is none (fields under
+	// 8×8, or A constant); HistL1 is Σ |p_B − p_A| over the common bins with
+	// each histogram normalized to sum to one (2 when B has no value in A's
+	// range).
 	SpectrumMaxRelErr float64
 	HistL1            float64
 	Wavelet           string
@@ -215,17 +218,21 @@ func Compare(a, b lattice.Stack, basis string, J int) (*Comparison, error) {
 	}
 	c.SpectrumA = lattice.PowerSpectrum(a, 0).Radial()
 	c.SpectrumB = lattice.PowerSpectrum(b, 0).Radial()
+	c.SpectrumMaxRelErr = math.NaN() // no bin to judge: undefined, not perfect
 	for k := 1; k < len(c.SpectrumA.Power); k++ {
 		if c.SpectrumA.Modes[k] >= 16 && c.SpectrumA.Power[k] > 0 {
-			c.SpectrumMaxRelErr = math.Max(c.SpectrumMaxRelErr, math.Abs(c.SpectrumB.Power[k]/c.SpectrumA.Power[k]-1))
+			e := math.Abs(c.SpectrumB.Power[k]/c.SpectrumA.Power[k] - 1)
+			if !(c.SpectrumMaxRelErr >= e) {
+				c.SpectrumMaxRelErr = e
+			}
 		}
 	}
-	mu, sd := lattice.Mean(a.Data), lattice.Std(a.Data)
-	if !(sd > 0) {
-		sd = 1
+	lo, hi, ok := lattice.SpreadRange(a.Data, 4)
+	if !ok {
+		return nil, fmt.Errorf("wcrg: the values of A are too large to compare (their spread overflows)")
 	}
-	c.HistA = lattice.NewHistogram(mu-4*sd, mu+4*sd, 60)
-	c.HistB = lattice.NewHistogram(mu-4*sd, mu+4*sd, 60)
+	c.HistA = lattice.NewHistogram(lo, hi, 60)
+	c.HistB = lattice.NewHistogram(lo, hi, 60)
 	c.HistA.Add(a.Data)
 	c.HistB.Add(b.Data)
 	c.HistL1 = HistogramL1(c.HistA, c.HistB)
@@ -247,9 +254,13 @@ func Compare(a, b lattice.Stack, basis string, J int) (*Comparison, error) {
 }
 
 // HistogramL1 returns Σ_k |p_k − q_k| of two histograms on the same bins,
-// each normalized to sum to one over its in-range counts.
+// each normalized to sum to one over its in-range counts; 2 when either has
+// no count in range.
 func HistogramL1(a, b *lattice.Histogram) float64 {
 	ta, tb := a.Total(), b.Total()
+	if ta == 0 || tb == 0 {
+		return 2 // nothing in common: as far apart as two densities get
+	}
 	var l1 float64
 	for k := range a.Counts {
 		l1 += math.Abs(a.Counts[k]/ta - b.Counts[k]/tb)

@@ -200,11 +200,36 @@ func toFileEnergy(level int, e *energy.Model) fileEnergy {
 	return f
 }
 
+// encodableDiagnostics returns a copy of d that JSON can encode: an
+// infinite figure (the condition number κ of a singular score-matching
+// Hessian, for example) becomes ±math.MaxFloat64 and NaN becomes 0, which
+// every figure's omitempty or reader takes as "not measured".
+func encodableDiagnostics(d []ScaleDiagnostics) []ScaleDiagnostics {
+	fix := func(x *float64) {
+		switch {
+		case math.IsNaN(*x):
+			*x = 0
+		case math.IsInf(*x, 1):
+			*x = math.MaxFloat64
+		case math.IsInf(*x, -1):
+			*x = -math.MaxFloat64
+		}
+	}
+	out := append([]ScaleDiagnostics(nil), d...)
+	for i := range out {
+		o := &out[i]
+		for _, x := range []*float64{&o.ScoreLoss, &o.Cond, &o.CondRaw, &o.MLChiSquare, &o.Step, &o.NLL, &o.Seconds, &o.DetailStd[0], &o.DetailStd[1], &o.DetailStd[2]} {
+			fix(x)
+		}
+	}
+	return out
+}
+
 // MarshalJSON writes the model file document.
 func (m *Model) MarshalJSON() ([]byte, error) {
 	f := fileModel{
 		Schema: SchemaName, Version: SchemaVersion, Settings: m.Settings, L: m.L, Levels: m.Levels,
-		Mean: m.Mean, Scale: m.Scale, Gamma: m.Gamma, Diagnostics: m.Diagnostics, Provenance: m.Provenance,
+		Mean: m.Mean, Scale: m.Scale, Gamma: m.Gamma, Diagnostics: encodableDiagnostics(m.Diagnostics), Provenance: m.Provenance,
 	}
 	if m.Coarsest != nil {
 		f.Coarsest1D = &fileDensity{Basis: toFileBasis(m.Coarsest.Basis), Theta: m.Coarsest.Theta}
@@ -263,6 +288,16 @@ func Decode(r io.Reader) (*Model, error) {
 	}
 	if len(f.Gamma) != f.Levels || len(f.Scales) != f.Levels {
 		return nil, fmt.Errorf("%d γ values and %d scales for %d levels", len(f.Gamma), len(f.Scales), f.Levels)
+	}
+	if len(f.Diagnostics) != f.Levels+1 {
+		return nil, fmt.Errorf("%d scale diagnostics for %d levels (want one per level and one for the coarsest scale)", len(f.Diagnostics), f.Levels)
+	}
+	for j, d := range f.Diagnostics {
+		for c, v := range d.DetailStd {
+			if !(v >= 0) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("diagnostics of level %d: detail std %g of channel %d", j, v, c+1)
+			}
+		}
 	}
 	if !finite(f.Mean) || !(f.Scale > 0) || math.IsInf(f.Scale, 0) {
 		return nil, fmt.Errorf("standardization mean %g, scale %g", f.Mean, f.Scale)

@@ -63,6 +63,37 @@ func TestBadModelFiles(t *testing.T) {
 	if _, err := Load(filepath.Join(dir, "missing.json")); err == nil || !strings.Contains(err.Error(), "missing.json") {
 		t.Errorf("missing file: %v", err)
 	}
+
+	// Sampling reads every scale's diagnostics: a file with some missing
+	// is refused, not a panic later.
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(good), &doc); err != nil {
+		t.Fatal(err)
+	}
+	doc["diagnostics"] = doc["diagnostics"].([]any)[:2]
+	short, _ := json.Marshal(doc)
+	path := filepath.Join(dir, "short_diagnostics.json")
+	if err := os.WriteFile(path, short, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(path); err == nil || !strings.Contains(err.Error(), "2 scale diagnostics for 3 levels") {
+		t.Errorf("short diagnostics: %v", err)
+	}
+
+	// A singular score-matching Hessian (κ = +Inf) or an undefined figure
+	// still saves, and loads.
+	m.Diagnostics[1].Cond, m.Diagnostics[2].MLChiSquare = math.Inf(1), math.NaN()
+	path = filepath.Join(dir, "inf.json")
+	if err := m.Save(path); err != nil {
+		t.Fatalf("saving κ = +Inf: %v", err)
+	}
+	back, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Diagnostics[1].Cond != math.MaxFloat64 || back.Diagnostics[2].MLChiSquare != 0 || !math.IsInf(m.Diagnostics[1].Cond, 1) {
+		t.Errorf("κ %g, χ² %g after the round trip; in memory κ %g", back.Diagnostics[1].Cond, back.Diagnostics[2].MLChiSquare, m.Diagnostics[1].Cond)
+	}
 }
 
 // TestFitRefusesUnusableData: constant fields (zero or not, under either
