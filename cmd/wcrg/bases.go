@@ -82,6 +82,20 @@ mean Hessian over all frequencies, largest first, relative to the largest).`,
 			if *maxFields < 0 {
 				return usagef("--max-fields %d: want 0 (all) or a positive count", *maxFields)
 			}
+			// The settings take 0 for their default; on the command line a
+			// typed 0 is a mistake, not a request for the default.
+			switch {
+			case !(*train > 0 && *train < 1):
+				return usagef("--train %g: want a fraction between 0 and 1", *train)
+			case *chains < 1:
+				return usagef("--chains %d: want at least 1", *chains)
+			case *adapt < 50:
+				return usagef("--adapt %d: want at least 50", *adapt)
+			case *steps < 1:
+				return usagef("--steps %d: want at least 1", *steps)
+			case *nodes < 1 || *window < 0:
+				return usagef("--nodes %d, --window %d: want a positive count and a half-width ≥ 0", *nodes, *window)
+			}
 			if err := set.Validate(); err != nil {
 				return usagef("%s", strings.TrimPrefix(err.Error(), "experiment: "))
 			}

@@ -376,6 +376,11 @@ func TestCLIErrors(t *testing.T) {
 		{[]string{"hamiltonian", "--model", missingModel, "--bootstrap", "1"}, 2, "--bootstrap"},
 		{[]string{"hamiltonian", "--model", missingModel, "--bootstrap", "2", "--bootstrap-block", "-1"}, 2, "--bootstrap-block"},
 		{[]string{"bench", "nosuch"}, 2, "nosuch"},
+		{[]string{"hamiltonian", "--model", missingModel, "--beside-data", missingNpy}, 2, "--beside-data"},
+		{[]string{"coarsen", "--out", missingNpy, missingNpy}, 2, "is the input file"},
+		{[]string{"lensing", "prep", "--out", missingNpy, missingNpy}, 2, "is the input file"},
+		{[]string{"decompose", "--clip", "60", missingNpy}, 2, "--clip"},
+		{[]string{"csd", "--steps", "-1"}, 2, "--steps"},
 	} {
 		code, stdout, stderr := cliRun(context.Background(), tc.args...)
 		if code != tc.code || !strings.Contains(stderr, tc.want) {

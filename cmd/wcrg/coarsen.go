@@ -62,6 +62,9 @@ compare directly with the data's (wcrg compare DATA_coarse.npy generated.npy).`,
 			if !strings.EqualFold(filepath.Ext(*out), ".npy") {
 				return usagef("--out %s: the output must be a .npy file", *out)
 			}
+			if sameFile(*out, args[0]) {
+				return usagef("--out %s is the input file: choose another name (the input would be overwritten)", *out)
+			}
 			b, err := wavelet.New(*wname)
 			if err != nil {
 				return usagef("--wavelet: %v", err)

@@ -63,6 +63,9 @@ the numbers as CSV.`,
 			if len(args) != 1 {
 				return usagef("want one FILE argument")
 			}
+			if !(*clip >= 0 && *clip < 50) {
+				return usagef("--clip %g: want a percentage in [0, 50)", *clip)
+			}
 			path := args[0]
 			b, err := wavelet.New(*wname)
 			if err != nil {

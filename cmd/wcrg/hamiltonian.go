@@ -260,6 +260,9 @@ units with the quartic fit, and all V_j in standardized units.`,
 			case *bootBlock < 0:
 				return usagef("--bootstrap-block %d: want 0 (automatic) or a positive count", *bootBlock)
 			}
+			if *beside == "" && *besideData != "" {
+				return usagef("--beside-data %s without --beside: give the model the data belong to", *besideData)
+			}
 			known := false
 			for _, k := range energy.BasisKinds() {
 				known = known || k == *basis

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"math"
@@ -217,6 +218,9 @@ mapped back to κ, and 'wcrg lensing stats' maps fields back before measuring.`,
 			if !strings.EqualFold(filepath.Ext(*out), ".npy") {
 				return usagef("--out %s: the output must be a .npy file", *out)
 			}
+			if sameFile(*out, args[0]) {
+				return usagef("--out %s is the input file: choose another name (the input would be overwritten)", *out)
+			}
 			set := lensing.PrepSettings{Downsample: *down, Patch: *patch, PatchMode: lensing.PatchMode(*mode), Seed: *seed,
 				Transform: lensing.Transform(*tr), Standardize: *std}
 			if set.PatchMode == lensing.Random {
@@ -227,7 +231,13 @@ mapped back to κ, and 'wcrg lensing stats' maps fields back before measuring.`,
 			}
 			st, info, err := fieldio.Read(args[0], fieldio.Options{HDU: *hdu})
 			if err != nil {
-				return err
+				// fieldio's advice names its options, which prep does not
+				// have: it needs whole square maps to cut itself.
+				msg := err.Error()
+				if i := strings.Index(msg, "; choose Options.Crop"); i >= 0 {
+					msg = msg[:i] + ": lensing prep needs square maps whose side is a power of two"
+				}
+				return errors.New(strings.ReplaceAll(msg, "Options.HDU", "--hdu"))
 			}
 			pixIn, pixFrom := pixelArcmin(args[0], info, *pix)
 			if st.L>>*down < 8 {
@@ -382,6 +392,9 @@ the figures (PNG, SVG, PDF) with their CSV.`,
 				sets = append(sets, st)
 				res.Summary = append(res.Summary, mapSummary{File: path, Maps: st.N, L: st.L, Mean: lattice.Mean(st.Data), Std: lattice.Std(st.Data),
 					Skewness: skewness(st.Data), Min: minOf(st.Data), Max: maxOf(st.Data), Note: note})
+			}
+			if !(*ngal > 0) || math.IsInf(*ngal, 0) {
+				return usagef("--ngal %g: want a positive galaxy density per arcmin²", *ngal)
 			}
 			if (*noise > 0 || *smooth > 0) && res.PixelArcmin == 0 {
 				return usagef("shape noise and smoothing need the pixel size: give --pixel-arcmin")

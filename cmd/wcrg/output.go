@@ -255,3 +255,14 @@ func saveFigures(dir string, figs []namedFigure) ([]string, error) {
 	}
 	return files, nil
 }
+
+// sameFile reports whether the paths a and b name one existing file (or
+// are the same path).
+func sameFile(a, b string) bool {
+	if filepath.Clean(a) == filepath.Clean(b) {
+		return true
+	}
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(fa, fb)
+}

@@ -73,8 +73,13 @@ func (s DatasetSettings) validateRun() error {
 	if s.Samples < 1 {
 		return fmt.Errorf("phi4: number of samples %d < 1", s.Samples)
 	}
-	if s.Chains < 0 || s.Thermalize < 0 || s.PilotSweeps < 0 || s.MaxPilotSweeps < 0 || s.Interval < 0 {
-		return fmt.Errorf("phi4: dataset settings must not be negative")
+	for _, c := range []struct {
+		name string
+		v    int
+	}{{"chains", s.Chains}, {"thermalization sweeps", s.Thermalize}, {"pilot sweeps", s.PilotSweeps}, {"maximum pilot sweeps", s.MaxPilotSweeps}, {"interval", s.Interval}} {
+		if c.v < 0 {
+			return fmt.Errorf("phi4: data set with %d %s (want 0 for the default, or more)", c.v, c.name)
+		}
 	}
 	if !(s.Spacing >= 0) || math.IsInf(s.Spacing, 0) {
 		return fmt.Errorf("phi4: spacing %g τ_int must be finite and ≥ 0", s.Spacing)

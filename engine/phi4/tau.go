@@ -80,8 +80,15 @@ func MeasureTau(ctx context.Context, m Model, alg Algorithm, s TauSettings, prog
 // MeasureChainTau is MeasureTau for any Ensemble.
 func MeasureChainTau(ctx context.Context, ens Ensemble, s TauSettings, progress func(frac float64, status string)) (TauMeasurement, error) {
 	s = s.withDefaults()
-	if s.Chains < 1 || s.Thermalize < 0 || s.Sweeps < 1 || s.MaxSweeps < s.Sweeps || !(s.RunInTau > 0) {
-		return TauMeasurement{}, fmt.Errorf("phi4: invalid τ settings %+v", s)
+	switch {
+	case s.Chains < 1:
+		return TauMeasurement{}, fmt.Errorf("phi4: τ measurement with %d chains (want at least 1)", s.Chains)
+	case s.Thermalize < 0:
+		return TauMeasurement{}, fmt.Errorf("phi4: τ measurement with %d thermalization sweeps (want 0 or more)", s.Thermalize)
+	case s.Sweeps < 1 || s.MaxSweeps < s.Sweeps:
+		return TauMeasurement{}, fmt.Errorf("phi4: τ measurement with a first run of %d sweeps and at most %d (want 1 ≤ first ≤ most)", s.Sweeps, s.MaxSweeps)
+	case !(s.RunInTau > 0) || math.IsInf(s.RunInTau, 0):
+		return TauMeasurement{}, fmt.Errorf("phi4: τ measurement with runs of %g τ_int (want a positive length)", s.RunInTau)
 	}
 	L := ens.L
 	alg := ens.Name
