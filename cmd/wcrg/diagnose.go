@@ -113,7 +113,7 @@ With --out, writes diagnose.json and the figure diagnose_cascade (PNG, SVG, PDF,
 				})
 			p.done()
 			if err != nil {
-				return err
+				return fmt.Errorf("%s, %s: %w", *modelPath, *dataPath, err)
 			}
 			t := &table{title: fmt.Sprintf("Generation from the data's own φ_k (%d fields of %d×%d; statistics as 'wcrg compare', %s)", d.N, d.L, d.L, d.Wavelet),
 				header: []string{"from", "φ_{k−1}", "spectrum", "hist L1", "kurt. σ", "φ̄_k std ratio (1, 2, 3)", "→ φ_0 spectrum", "hist L1", "kurt. σ", "worst scale std", "at"}}

@@ -148,7 +148,7 @@ func reconstruct(ctx context.Context, e *env, modelPath string, o hamiltonianOpt
 		})
 	p.done()
 	if err != nil {
-		return nil, nil, "", nil, 0, err
+		return nil, nil, "", nil, 0, fmt.Errorf("%s: %w", dpath, err)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, nil, "", nil, 0, err

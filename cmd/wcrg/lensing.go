@@ -299,6 +299,13 @@ func kappaMaps(path string, pixFlag float64) (lattice.Stack, float64, string, er
 		}
 		return fields.Prep.Inverse(*st), pix, "mapped back to κ by its recorded preprocessing", nil
 	}
+	// Samples of a lensing model are in the model's preprocessed units;
+	// wcrg sample wrote their κ maps beside them. Comparing the samples
+	// themselves with κ maps would compare different quantities.
+	var samples samplesSidecar
+	if fieldio.ReadSidecar(path, "wcrg-lab/samples/v1", &samples) && samples.Kappa != "" {
+		return lattice.Stack{}, 0, "", fmt.Errorf("%s holds a lensing model's fields in its preprocessed units: give its κ maps, %s", path, filepath.Join(filepath.Dir(path), samples.Kappa))
+	}
 	return *st, pix, "", nil
 }
 
@@ -350,7 +357,8 @@ same for B, normalized by A's mean and σ, with the comparison figures:
   PDF: max |log10 p_B − log10 p_A| over the bins where p_A ≥ 10⁻³ of its peak;
   high peaks: relative difference of the number of peaks with ν ≥ 3 per map;
   Minkowski: max over ν of |V_B − V_A| relative to max |V_A|, for V0, V1, V2.
-Fields written by 'wcrg lensing prep' are mapped back to κ first. --out DIR writes
+Fields written by 'wcrg lensing prep' are mapped back to κ first; samples of a lensing
+model are refused in favour of the κ maps 'wcrg sample' wrote beside them. --out DIR writes
 the figures (PNG, SVG, PDF) with their CSV.`,
 	}
 	c.setup = func(fs *flag.FlagSet) func(context.Context, *env, []string) error {

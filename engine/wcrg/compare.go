@@ -183,6 +183,9 @@ func Compare(a, b lattice.Stack, basis string, J int) (*Comparison, error) {
 	if a.N < 2 || b.N < 2 {
 		return nil, errorf("stacks of %d and %d fields (want at least 2 each)", a.N, b.N)
 	}
+	if !(lattice.Std(a.Data) > 0) {
+		return nil, errorf("the reference A is constant (every value is %g): its statistics are undefined", a.Data[0])
+	}
 	wb, err := wavelet.New(basis)
 	if err != nil {
 		return nil, err

@@ -86,6 +86,9 @@ func Diagnose(ctx context.Context, m *Model, fields lattice.Stack, set SampleSet
 	if fields.N < 2 {
 		return nil, errorf("%d fields (want at least 2)", fields.N)
 	}
+	if !(lattice.Std(fields.Data) > 0) {
+		return nil, errorf("the fields are constant: there is nothing to generate them against")
+	}
 	set.N = fields.N
 	if err := set.Validate(); err != nil {
 		return nil, err

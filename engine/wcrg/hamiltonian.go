@@ -98,6 +98,9 @@ func FitFreeEnergies(ctx context.Context, m *Model, fields lattice.Stack, set Fr
 	if fields.L != m.L {
 		return nil, fmt.Errorf("wcrg: fields of side %d for a model of side %d", fields.L, m.L)
 	}
+	if !(lattice.Std(fields.Data) > 0) {
+		return nil, fmt.Errorf("wcrg: the fields are constant: their free energies cannot be regressed")
+	}
 	std := m.standardized(fields)
 	tr := m.Transform()
 	workers := parallel.Workers(set.Workers)

@@ -125,3 +125,27 @@ func TestFitRefusesUnusableData(t *testing.T) {
 		}
 	}
 }
+
+// TestConstantDataRefused: comparing against, reconstructing H₀ from, or
+// diagnosing generation on constant fields is refused with a message,
+// instead of printing NaN or 10¹⁶ figures.
+func TestConstantDataRefused(t *testing.T) {
+	data := freeField(t, 16, 8, 0.5, 2)
+	m, err := Fit(context.Background(), data, DefaultSettings(), Provenance{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flat := lattice.NewStack(16, 8)
+	for i := range flat.Data {
+		flat.Data[i] = 3
+	}
+	if _, err := Compare(flat, data, "db4", 0); err == nil || !strings.Contains(err.Error(), "constant") {
+		t.Errorf("Compare: %v", err)
+	}
+	if _, err := FitFreeEnergies(context.Background(), m, flat, FreeSettings{}, nil); err == nil || !strings.Contains(err.Error(), "constant") {
+		t.Errorf("FitFreeEnergies: %v", err)
+	}
+	if _, err := Diagnose(context.Background(), m, flat, SampleSettings{}, nil); err == nil || !strings.Contains(err.Error(), "constant") {
+		t.Errorf("Diagnose: %v", err)
+	}
+}
