@@ -191,12 +191,14 @@ func (t *generateTab) start() {
 			return nil, err
 		}
 		gen := &Dataset{Name: fmt.Sprintf("generated: %d fields (seed %d)", res.Fields.N, set.Seed), Stack: res.Fields, Kind: "generated"}
+		status := fmt.Sprintf("Generated %d fields.", res.Fields.N)
 		var cmp *wcrg.Comparison
 		if data != nil && data.Stack.L == res.Fields.L && data.Stack.N >= 2 && res.Fields.N >= 2 {
 			report(Progress{Fraction: 1, Text: "comparing statistics"})
-			cmp, err = wcrg.Compare(data.Stack, res.Fields, "db4", 0)
-			if err != nil {
-				return nil, err
+			if cmp, err = wcrg.Compare(data.Stack, res.Fields, "db4", 0); err != nil {
+				// Not worth losing the fields for (constant data, say).
+				cmp = nil
+				status += " Not compared with the data: " + err.Error() + "."
 			}
 		}
 		var sfig, hfig, stdFig *plots.Figure
@@ -210,7 +212,8 @@ func (t *generateTab) start() {
 			sfig = plots.SpectrumFigure("Power spectrum", plots.SpectrumSeries("generated", lattice.PowerSpectrum(res.Fields, 0).Radial()))
 			lo, hi, ok := lattice.SpreadRange(res.Fields.Data, 4)
 			if !ok {
-				return nil, fmt.Errorf("the generated values overflow")
+				lo, hi = -1, 1
+				status += " The generated values overflow: no histogram."
 			}
 			h := lattice.NewHistogram(lo, hi, 60)
 			h.Add(res.Fields.Data)
@@ -218,7 +221,6 @@ func (t *generateTab) start() {
 		}
 		si, hi := widgets.RenderFigure(sfig), widgets.RenderFigure(hfig)
 		report(Progress{Fraction: 1, Text: "peak counts and Minkowski functionals"})
-		status := fmt.Sprintf("Generated %d fields.", res.Fields.N)
 		topo, err := topologyFigures(ctx, data, cmp != nil, res.Fields)
 		if errors.Is(err, context.Canceled) {
 			return nil, err

@@ -376,6 +376,9 @@ the figures (PNG, SVG, PDF) with their CSV.`,
 			if *bins < 2 {
 				return usagef("--bins %d: want at least 2", *bins)
 			}
+			if *noise > 0 && (!(*ngal > 0) || math.IsInf(*ngal, 0)) {
+				return usagef("--ngal %g: want a positive galaxy density per arcmin² with --shape-noise", *ngal)
+			}
 			if *outDir != "" {
 				if err := os.MkdirAll(*outDir, 0o755); err != nil {
 					return fmt.Errorf("--out: %w", err)
@@ -400,9 +403,6 @@ the figures (PNG, SVG, PDF) with their CSV.`,
 				sets = append(sets, st)
 				res.Summary = append(res.Summary, mapSummary{File: path, Maps: st.N, L: st.L, Mean: lattice.Mean(st.Data), Std: lattice.Std(st.Data),
 					Skewness: skewness(st.Data), Min: minOf(st.Data), Max: maxOf(st.Data), Note: note})
-			}
-			if !(*ngal > 0) || math.IsInf(*ngal, 0) {
-				return usagef("--ngal %g: want a positive galaxy density per arcmin²", *ngal)
 			}
 			if (*noise > 0 || *smooth > 0) && res.PixelArcmin == 0 {
 				return usagef("shape noise and smoothing need the pixel size: give --pixel-arcmin")

@@ -167,12 +167,13 @@ func writeJSON(path string, v any) error {
 
 // encodeJSON encodes v as indented JSON. JSON has no NaN or infinities: when
 // v holds some (the kurtosis of constant fields, a condition number of a
-// singular matrix), they are written as 0 (NaN) and ±math.MaxFloat64 (±Inf),
-// and sanitized is true, so that a finished run never loses its output
-// document to an undefined figure. Values v reaches through pointers are
-// changed in place.
+// singular matrix), a copy of v is encoded in which they are 0 (NaN) and
+// ±math.MaxFloat64 (±Inf; ±math.MaxFloat32 for float32), and sanitized is
+// true, so that a finished run never loses its output document to an
+// undefined figure. v itself is not changed, and values that encode
+// themselves (json.Marshaler, such as jsonFloat's null) are kept.
 func encodeJSON(v any) (b []byte, sanitized bool, err error) {
-	encode := func() ([]byte, error) {
+	encode := func(v any) ([]byte, error) {
 		var buf bytes.Buffer
 		enc := json.NewEncoder(&buf)
 		enc.SetEscapeHTML(false)
@@ -180,51 +181,92 @@ func encodeJSON(v any) (b []byte, sanitized bool, err error) {
 		err := enc.Encode(v)
 		return buf.Bytes(), err
 	}
-	b, err = encode()
+	b, err = encode(v)
 	var unsupported *json.UnsupportedValueError
-	if !errors.As(err, &unsupported) {
+	if v == nil || !errors.As(err, &unsupported) {
 		return b, false, err
 	}
-	// An addressable copy of v (pointers in it still point at the caller's
-	// values, which are changed).
-	c := reflect.New(reflect.TypeOf(v))
-	c.Elem().Set(reflect.ValueOf(v))
-	replaceNonFinite(c.Elem())
-	v = c.Interface()
-	b, err = encode()
+	b, err = encode(finiteCopy(reflect.ValueOf(v)).Interface())
 	return b, true, err
 }
 
-// replaceNonFinite replaces, in place, the NaN and infinite float64 values
-// reachable from v through pointers, interfaces, structs, slices and arrays
-// (map values are not addressable and are left alone).
-func replaceNonFinite(v reflect.Value) {
-	switch v.Kind() {
-	case reflect.Pointer, reflect.Interface:
-		if !v.IsNil() {
-			replaceNonFinite(v.Elem())
-		}
-	case reflect.Struct:
-		for i := 0; i < v.NumField(); i++ {
-			replaceNonFinite(v.Field(i))
-		}
-	case reflect.Slice, reflect.Array:
-		for i := 0; i < v.Len(); i++ {
-			replaceNonFinite(v.Index(i))
-		}
-	case reflect.Float64, reflect.Float32:
-		if !v.CanSet() {
-			return
-		}
-		switch x := v.Float(); {
-		case math.IsNaN(x):
-			v.SetFloat(0)
-		case math.IsInf(x, 1):
-			v.SetFloat(math.MaxFloat64)
-		case math.IsInf(x, -1):
-			v.SetFloat(-math.MaxFloat64)
-		}
+var jsonMarshaler = reflect.TypeFor[json.Marshaler]()
+
+// finiteCopy returns a deep copy of v (through pointers, interfaces,
+// structs, slices, arrays and maps) with its NaN and infinite floats
+// replaced as encodeJSON says. Unexported struct fields are copied as they
+// are; values that implement json.Marshaler are returned unchanged.
+func finiteCopy(v reflect.Value) reflect.Value {
+	t := v.Type()
+	if t.Implements(jsonMarshaler) {
+		return v
 	}
+	switch v.Kind() {
+	case reflect.Float64, reflect.Float32:
+		x, big := v.Float(), math.MaxFloat64
+		if v.Kind() == reflect.Float32 {
+			big = math.MaxFloat32
+		}
+		if !math.IsNaN(x) && !math.IsInf(x, 0) {
+			return v
+		}
+		out := reflect.New(t).Elem()
+		switch {
+		case math.IsInf(x, 1):
+			out.SetFloat(big)
+		case math.IsInf(x, -1):
+			out.SetFloat(-big)
+		}
+		return out
+	case reflect.Pointer:
+		if v.IsNil() {
+			return v
+		}
+		p := reflect.New(t.Elem())
+		p.Elem().Set(finiteCopy(v.Elem()))
+		return p
+	case reflect.Interface:
+		if v.IsNil() {
+			return v
+		}
+		out := reflect.New(t).Elem()
+		out.Set(finiteCopy(v.Elem()))
+		return out
+	case reflect.Struct:
+		out := reflect.New(t).Elem()
+		out.Set(v)
+		for i := 0; i < t.NumField(); i++ {
+			if t.Field(i).IsExported() {
+				out.Field(i).Set(finiteCopy(v.Field(i)))
+			}
+		}
+		return out
+	case reflect.Slice:
+		if v.IsNil() {
+			return v
+		}
+		out := reflect.MakeSlice(t, v.Len(), v.Len())
+		for i := 0; i < v.Len(); i++ {
+			out.Index(i).Set(finiteCopy(v.Index(i)))
+		}
+		return out
+	case reflect.Array:
+		out := reflect.New(t).Elem()
+		for i := 0; i < v.Len(); i++ {
+			out.Index(i).Set(finiteCopy(v.Index(i)))
+		}
+		return out
+	case reflect.Map:
+		if v.IsNil() {
+			return v
+		}
+		out := reflect.MakeMapWithSize(t, v.Len())
+		for it := v.MapRange(); it.Next(); {
+			out.SetMapIndex(it.Key(), finiteCopy(it.Value()))
+		}
+		return out
+	}
+	return v
 }
 
 // flagSet reports whether the flag name was given on the command line.

@@ -3,34 +3,50 @@ package main
 import (
 	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 )
 
-// TestEncodeJSONNonFinite: a document with NaN and infinite figures is
-// still written (NaN as 0, ±Inf as ±MaxFloat64) and flagged; a finite one
-// is written as it is and not flagged.
+// TestEncodeJSONNonFinite: a document with NaN and infinite figures, in
+// struct fields, slices, pointers, maps and interfaces (the CLI's --json
+// objects are maps), is still written (NaN as 0, ±Inf as ±MaxFloat64) and
+// flagged, without changing the caller's values; jsonFloat's null is kept.
+// A finite document is written as it is and not flagged.
 func TestEncodeJSONNonFinite(t *testing.T) {
 	type inner struct{ K float64 }
 	type doc struct {
 		A    float64
 		B    []float64
 		In   *inner
+		Null jsonFloat
 		Name string
 	}
-	d := doc{A: math.NaN(), B: []float64{1, math.Inf(1), math.Inf(-1)}, In: &inner{K: math.NaN()}, Name: "x"}
-	b, sanitized, err := encodeJSON(d)
+	b := []float64{1, math.Inf(1), math.Inf(-1)}
+	d := doc{A: math.NaN(), B: b, In: &inner{K: math.NaN()}, Null: jsonFloat(math.NaN()), Name: "x"}
+	obj := map[string]any{"doc": d, "rows": []inner{{K: math.Inf(1)}}, "x": math.NaN(), "f32": float32(math.Inf(1))}
+	out, sanitized, err := encodeJSON(obj)
 	if err != nil || !sanitized {
 		t.Fatalf("sanitized %v, error %v", sanitized, err)
 	}
-	var back doc
-	if err := json.Unmarshal(b, &back); err != nil {
-		t.Fatal(err)
+	var back struct {
+		Doc  doc
+		Rows []inner
+		X    float64
+		F32  float32
 	}
-	if back.A != 0 || back.B[0] != 1 || back.B[1] != math.MaxFloat64 || back.B[2] != -math.MaxFloat64 || back.In.K != 0 || back.Name != "x" {
-		t.Errorf("written %s", b)
+	if err := json.Unmarshal(out, &back); err != nil {
+		t.Fatalf("%v in %s", err, out)
 	}
-	if !math.IsNaN(d.A) {
-		t.Error("the caller's value was changed")
+	got := back.Doc
+	if got.A != 0 || got.B[0] != 1 || got.B[1] != math.MaxFloat64 || got.B[2] != -math.MaxFloat64 || got.In.K != 0 ||
+		got.Name != "x" || back.Rows[0].K != math.MaxFloat64 || back.X != 0 || back.F32 != math.MaxFloat32 {
+		t.Errorf("written %s", out)
+	}
+	if !strings.Contains(string(out), `"Null": null`) {
+		t.Errorf("jsonFloat's null lost: %s", out)
+	}
+	if !math.IsNaN(d.A) || !math.IsInf(b[1], 1) || !math.IsNaN(d.In.K) {
+		t.Errorf("the caller's values were changed: %+v, %v, %+v", d, b, *d.In)
 	}
 	if _, sanitized, err := encodeJSON(doc{A: 1, In: &inner{}}); err != nil || sanitized {
 		t.Errorf("finite document: sanitized %v, error %v", sanitized, err)

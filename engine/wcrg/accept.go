@@ -114,6 +114,9 @@ func Accept(ref, train, gen lattice.Stack, basis string, J int, critical bool) (
 	if err != nil {
 		return nil, err
 	}
+	if math.IsNaN(g.SpectrumMaxRelErr) {
+		return nil, errorf("no radial bin of the reference's spectrum has 16 modes (fields of %d×%d): the spectrum criterion cannot be judged", ref.L, ref.L)
+	}
 	a := &Acceptance{Generated: g, Critical: critical}
 	scalarName := "<m^2>"
 	if critical {

@@ -53,8 +53,8 @@ type Comparison struct {
 	HistA, HistB         *lattice.Histogram
 	Scales               []ScaleStatistic
 	// SpectrumMaxRelErr is max |G_B/G_A − 1| over radial bins with at least
-	// 16 modes (|n| ≥ 1) and G_A > 0, NaN when there is none (fields under
-	// 8×8, or A constant); HistL1 is Σ |p_B − p_A| over the common bins with
+	// 16 modes (|n| ≥ 1) and G_A > 0, NaN when there is none (fields too
+	// small); HistL1 is Σ |p_B − p_A| over the common bins with
 	// each histogram normalized to sum to one (2 when B has no value in A's
 	// range).
 	SpectrumMaxRelErr float64

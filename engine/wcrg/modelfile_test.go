@@ -149,3 +149,14 @@ func TestConstantDataRefused(t *testing.T) {
 		t.Errorf("Diagnose: %v", err)
 	}
 }
+
+// TestAcceptRefusesTinyFields: 4×4 fields have no radial bin with 16
+// modes; the acceptance says it cannot judge the spectrum instead of
+// failing on a NaN limit.
+func TestAcceptRefusesTinyFields(t *testing.T) {
+	s := freeField(t, 8, 4, 0.5, 3)
+	ref, train, gen := s.Slice(0, 2), s.Slice(2, 6), s.Slice(6, 8)
+	if _, err := Accept(ref, train, gen, "db4", 0, false); err == nil || !strings.Contains(err.Error(), "cannot be judged") {
+		t.Errorf("Accept on 4×4 fields: %v", err)
+	}
+}
