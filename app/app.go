@@ -195,17 +195,22 @@ func (a *App) exportFigure(fig *plots.Figure) {
 		if w == nil {
 			return
 		}
+		// The dialog has already created (or emptied, after asking) the
+		// chosen file: the figure goes into that very file, never beside it,
+		// so that no empty file is left behind. Its format follows the
+		// extension, PNG for any other.
 		path := w.URI().Path()
 		w.Close()
-		if ext := strings.ToLower(filepath.Ext(path)); ext != ".png" && ext != ".svg" && ext != ".pdf" {
-			path += ".png"
+		format := strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
+		if format != "png" && format != "svg" && format != "pdf" {
+			format = "png"
 		}
 		a.jobs.Start("export", "Export figure", func(ctx context.Context, report func(Progress)) (func(), error) {
-			if err := fig.Save(path); err != nil {
+			if err := fig.SaveFormat(path, format); err != nil {
 				return nil, err
 			}
 			return func() {
-				dialog.ShowInformation("Figure exported", fmt.Sprintf("Saved %s\nand its numbers as %s", path,
+				dialog.ShowInformation("Figure exported", fmt.Sprintf("Saved %s (%s)\nand its numbers as %s", path, strings.ToUpper(format),
 					strings.TrimSuffix(path, filepath.Ext(path))+".csv"), a.win)
 			}, nil
 		})

@@ -36,6 +36,9 @@ type job struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	prog   Progress
+	// replacedBy names the job that cancelled this one by starting in its
+	// slot ("" if none); guarded by Jobs.mu.
+	replacedBy string
 }
 
 // Jobs runs long computations off the UI goroutine. Each job runs in a
@@ -146,6 +149,7 @@ func (j *Jobs) Start(slot, name string, fn JobFunc) {
 	j.mu.Lock()
 	for _, r := range j.running {
 		if r.slot == slot {
+			r.replacedBy = name
 			r.cancel()
 		}
 	}
@@ -233,7 +237,12 @@ func (j *Jobs) finish(jb *job, apply func(), err error, cancelled bool) {
 		j.label.SetText(s)
 		j.uiMu.Unlock()
 	}
+	j.mu.Lock()
+	replacedBy := jb.replacedBy
+	j.mu.Unlock()
 	switch {
+	case cancelled && replacedBy != "":
+		setLabel(jb.name + ": stopped by " + replacedBy + "; its result is dropped")
 	case cancelled:
 		setLabel(jb.name + ": cancelled; previous results kept")
 	case err != nil:

@@ -56,11 +56,10 @@ func (a *App) saveModelDialog() {
 		if w == nil {
 			return
 		}
+		// The model goes into the very file the dialog created (or emptied,
+		// after asking), whatever its name, so that no empty file is left.
 		path := w.URI().Path()
 		w.Close()
-		if filepath.Ext(path) == "" {
-			path += ".json"
-		}
 		a.SaveModel(path)
 	}, a.win)
 	d.SetFileName("model.json")

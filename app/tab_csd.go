@@ -208,6 +208,8 @@ func (t *csdTab) start() {
 	// The plots grow live; a study that is cancelled or fails puts the
 	// previous study's figures and table back.
 	prevPlot, prevGD, prevTable := t.plot.Figure(), t.gdPlot.Figure(), t.table.Text
+	// A τ_GD plot of an earlier study does not belong beside this one.
+	t.gdPlot.SetFigure(nil, nil)
 	t.a.jobs.Start("csd", "Critical slowing down", func(ctx context.Context, report func(Progress)) (func(), error) {
 		defer fyne.Do(func() { t.run.Enable(); t.cancel.Disable() })
 		var pts []experiment.CSDPoint

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -197,8 +198,24 @@ func (t *estimateTab) start() {
 		// row 18), as by wcrg fit.
 		set.Standardize = wcrg.StandardizeCenterScale
 	}
-	t.a.jobs.Start("fit", "Fit model", func(ctx context.Context, report func(Progress)) (func(), error) {
-		defer fyne.Do(func() { t.run.Enable(); t.cancel.Disable() })
+	t.a.jobs.Start("fit", "Fit model", func(ctx context.Context, report func(Progress)) (_ func(), err error) {
+		defer func() {
+			// A stopped fit must not leave "Fitting …" behind.
+			stopped := ""
+			switch {
+			case errors.Is(err, context.Canceled) || ctx.Err() != nil:
+				stopped = "Fit cancelled; the previous model is kept."
+			case err != nil:
+				stopped = "Fit failed: " + err.Error()
+			}
+			fyne.Do(func() {
+				t.run.Enable()
+				t.cancel.Disable()
+				if stopped != "" {
+					t.status.SetText(stopped)
+				}
+			})
+		}()
 		m, err := wcrg.Fit(ctx, d.Stack, set, prov, func(p wcrg.FitProgress) {
 			text := fmt.Sprintf("scale %d of %d: %s", p.Level, p.Levels, p.Stage)
 			if p.ML != nil {
@@ -212,7 +229,11 @@ func (t *estimateTab) start() {
 		}
 		return func() {
 			t.a.state.SetModel(m, "")
-			t.status.SetText(fmt.Sprintf("Fitted %d parameters in %.1f s. Save the model from the File menu.", m.NumParams(), sumSeconds(m)))
+			status := fmt.Sprintf("Fitted %d parameters in %.1f s. Save the model from the File menu.", m.NumParams(), sumSeconds(m))
+			if w := m.FitWarnings(); len(w) > 0 {
+				status += "\nWarning: " + strings.Join(w, "\nWarning: ")
+			}
+			t.status.SetText(status)
 		}, nil
 	})
 }

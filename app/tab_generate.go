@@ -193,6 +193,9 @@ func (t *generateTab) start() {
 		gen := &Dataset{Name: fmt.Sprintf("generated: %d fields (seed %d)", res.Fields.N, set.Seed), Stack: res.Fields, Kind: "generated"}
 		status := fmt.Sprintf("Generated %d fields.", res.Fields.N)
 		var cmp *wcrg.Comparison
+		if data != nil && data.Stack.L != res.Fields.L {
+			status += fmt.Sprintf(" Not compared with the data: they are %d×%d, the model's fields %d×%d.", data.Stack.L, data.Stack.L, res.Fields.L, res.Fields.L)
+		}
 		if data != nil && data.Stack.L == res.Fields.L && data.Stack.N >= 2 && res.Fields.N >= 2 {
 			report(Progress{Fraction: 1, Text: "comparing statistics"})
 			if cmp, err = wcrg.Compare(data.Stack, res.Fields, "db4", 0); err != nil {

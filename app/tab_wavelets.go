@@ -174,7 +174,7 @@ func computeWavelets(ctx context.Context, d *Dataset, name string, J int, rule s
 		if rule == gammaUnit {
 			r.gamma, err = wavelet.EstimateGamma(b, d.Stack, J, 0)
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("%s: %w (choose γ = 1 to skip the estimate)", d.Name, err)
 			}
 		}
 		if err := ctx.Err(); err != nil {

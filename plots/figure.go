@@ -101,7 +101,14 @@ func (f *Figure) Save(path string) error {
 	default:
 		return fmt.Errorf("plots: %s: unknown figure format %q (want .png, .svg or .pdf)", path, filepath.Ext(path))
 	}
-	if err := atomicfile.Write(path, func(w io.Writer) error { return f.Render(w, ext) }); err != nil {
+	return f.SaveFormat(path, ext)
+}
+
+// SaveFormat is Save with the format ("png", "svg" or "pdf") given rather
+// than taken from path's extension: for a file the user named in a save
+// dialog, which must receive the figure whatever its name.
+func (f *Figure) SaveFormat(path, format string) error {
+	if err := atomicfile.Write(path, func(w io.Writer) error { return f.Render(w, format) }); err != nil {
 		return fmt.Errorf("plots: %s: %w", path, err)
 	}
 	return f.SaveCSV(strings.TrimSuffix(path, filepath.Ext(path)) + ".csv")

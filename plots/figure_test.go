@@ -1,6 +1,9 @@
 package plots
 
 import (
+	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -41,5 +44,27 @@ func TestWrapTitle(t *testing.T) {
 	wrapTitle(p, width)
 	if p.Title.Text != "Peak counts per map" {
 		t.Errorf("short title changed to %q", p.Title.Text)
+	}
+}
+
+// TestSaveFormat: a figure saved under a name without a figure extension
+// (as typed in a save dialog) is written into that very file in the given
+// format, with its numbers beside it.
+func TestSaveFormat(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "histogram")
+	f := LineFigure(Axes{Title: "t"}, Series{Name: "s", X: []float64{0, 1}, Y: []float64{1, 2}})
+	if err := f.SaveFormat(path, "png"); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil || !bytes.HasPrefix(b, []byte("\x89PNG")) {
+		t.Errorf("%s: %d bytes, error %v; want a PNG", path, len(b), err)
+	}
+	if _, err := os.Stat(path + ".csv"); err != nil {
+		t.Errorf("numbers beside it: %v", err)
+	}
+	if _, err := os.Stat(path + ".png"); err == nil {
+		t.Error("a second file was written beside the chosen one")
 	}
 }

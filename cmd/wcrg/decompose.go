@@ -89,7 +89,7 @@ the numbers as CSV.`,
 			var gamma []float64
 			if *gammaRule == "unit" {
 				if gamma, err = wavelet.EstimateGamma(b, *st, *levels, 0); err != nil {
-					return err
+					return fmt.Errorf("%s: %w (--gamma one skips the estimate)", path, err)
 				}
 			}
 			tr, err := wavelet.NewTransform(b, L, *levels, gamma)

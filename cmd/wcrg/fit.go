@@ -227,6 +227,9 @@ lies beside the data) is written atomically to --out.`,
 				return err
 			}
 			e.logf("wrote %s (%d parameters)", *out, model.NumParams())
+			for _, w := range model.FitWarnings() {
+				e.logf("warning: %s", w)
+			}
 
 			t := &table{title: fmt.Sprintf("%s → %s: %s, J = %d, estimator %s, %d fields of %d×%d", filepath.Base(path), *out,
 				model.Settings.Wavelet, model.Levels, model.Settings.Estimator, st.N, L, L),

@@ -255,6 +255,11 @@ func CompareBases(ctx context.Context, fields lattice.Stack, set BasesSettings, 
 	if wavelet.MaxLevels(L) == 0 || L < 4 {
 		return nil, fmt.Errorf("experiment: fields of side %d (want a power of two ≥ 4)", L)
 	}
+	if w := 2*set.Window + 1; w > L/2 {
+		// Shifts wrap around the L/2 grid of φ_1 and repeat: the couplings'
+		// decay is meaningless and the score-matching problem singular.
+		return nil, fmt.Errorf("experiment: a %d×%d window on the %d×%d grid of φ_1 (fields of %d×%d): want a half-width of at most %d", w, w, L/2, L/2, L, L, (L/2-1)/2)
+	}
 	nTrain := int(math.Round(set.Train * float64(fields.N)))
 	nTrain = min(nTrain, fields.N-1)
 	if nTrain < 2 || fields.N-nTrain < 1 {

@@ -153,6 +153,16 @@ func RunCSD(ctx context.Context, set CSDSettings, progress func(CSDPoint), statu
 	if set.Fields < 0 || set.Steps < 0 {
 		return nil, fmt.Errorf("experiment: %d fields and %d steps per chain (want positive counts)", set.Fields, set.Steps)
 	}
+	for i, L := range set.Sides {
+		if slices.Contains(set.Sides[:i], L) {
+			return nil, fmt.Errorf("experiment: lattice side %d is listed twice", L)
+		}
+	}
+	for i, b := range set.Betas {
+		if slices.Contains(set.Betas[:i], b) {
+			return nil, fmt.Errorf("experiment: β = %g is listed twice", b)
+		}
+	}
 	say := func(format string, a ...any) {
 		if status != nil {
 			status(fmt.Sprintf(format, a...))

@@ -194,8 +194,11 @@ func EstimateGamma(b Basis, s lattice.Stack, J, workers int) ([]float64, error) 
 		next := coarseStack(b, cur, workers)
 		vf := lattice.Variance(cur.Data)
 		vc := lattice.Variance(next.Data)
-		if !(vf > 0) || !(vc > 0) {
-			return nil, fmt.Errorf("wavelet: γ_%d is undefined: the fields at level %d have variance %g and their coarse parts variance %g (constant fields have no variance for the coarse field to keep)", j, j-1, vf, vc)
+		switch {
+		case !(vf > 0) || math.IsInf(vf, 0):
+			return nil, fmt.Errorf("wavelet: γ_%d is undefined: the fields at level %d have variance %g (constant fields have no variance for the coarse field to keep)", j, j-1, vf)
+		case !(vc > 0) || math.IsInf(vc, 0):
+			return nil, fmt.Errorf("wavelet: γ_%d is undefined: the coarse parts of the %d field(s) at level %d (%d×%d) all take one value; more fields are needed", j, s.N, j, next.L, next.L)
 		}
 		gamma[j-1] = math.Sqrt(vc / vf)
 		scale(next.Data, 1/gamma[j-1])

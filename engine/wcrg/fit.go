@@ -38,7 +38,7 @@ func Fit(ctx context.Context, fields lattice.Stack, set Settings, prov Provenanc
 	set = set.withDefaults()
 	L := fields.L
 	if wavelet.MaxLevels(L) == 0 {
-		return nil, fmt.Errorf("wcrg: fields of side %d: the side must be a power of two", L)
+		return nil, fmt.Errorf("wcrg: fields of side %d: the side must be a power of two, at least 2", L)
 	}
 	if fields.N < 2 {
 		return nil, fmt.Errorf("wcrg: %d training fields (want at least 2)", fields.N)
@@ -49,6 +49,9 @@ func Fit(ctx context.Context, fields lattice.Stack, set Settings, prov Provenanc
 	}
 	if J > wavelet.MaxLevels(L) {
 		return nil, fmt.Errorf("wcrg: %d levels for %d×%d fields (at most %d)", J, L, L, wavelet.MaxLevels(L))
+	}
+	if set.MLFromLevel > J+1 {
+		return nil, fmt.Errorf("wcrg: maximum likelihood from level %d, but the fit has %d levels (want 1 … %d, %d for the coarsest model alone, or 0 for none)", set.MLFromLevel, J, J, J+1)
 	}
 	start := time.Now()
 	report := func(p FitProgress) {
@@ -73,22 +76,38 @@ func Fit(ctx context.Context, fields lattice.Stack, set Settings, prov Provenanc
 			return nil, fmt.Errorf("wcrg: the training data contain %g", v)
 		}
 	}
-	if !(lattice.Std(std.Data) > 0) {
-		return nil, fmt.Errorf("wcrg: the training data are constant (every pixel is %g): there is nothing to fit", std.Data[0])
+	lo, hi := std.Data[0], std.Data[0]
+	var big float64 // largest |value|: the moments below are taken in its units
+	for _, v := range std.Data {
+		lo, hi, big = math.Min(lo, v), math.Max(hi, v), math.Max(big, math.Abs(v))
 	}
+	if lo == hi {
+		return nil, fmt.Errorf("wcrg: the training data are constant (every pixel is %g): there is nothing to fit", lo)
+	}
+	// Moments in units of the largest value, so that values near 1e±200
+	// neither overflow nor underflow.
+	var s1, s2 float64
+	for _, v := range std.Data {
+		s1 += v / big
+		s2 += (v / big) * (v / big)
+	}
+	n := float64(len(std.Data))
 	switch set.Standardize {
 	case StandardizeScale:
-		var s2 float64
-		for _, v := range std.Data {
-			s2 += v * v
-		}
-		m.Scale = math.Sqrt(s2 / float64(len(std.Data)))
+		m.Scale = big * math.Sqrt(s2/n)
 	case StandardizeCenterScale:
-		m.Mean = lattice.Mean(std.Data)
-		m.Scale = lattice.Std(std.Data)
+		// Two passes: the mean, then the spread about it (one pass loses
+		// the spread of data whose mean is far larger).
+		m.Mean = big * s1 / n
+		var d2 float64
+		for _, v := range std.Data {
+			d := (v - m.Mean) / big
+			d2 += d * d
+		}
+		m.Scale = big * math.Sqrt(d2/n)
 	}
-	if !(m.Scale > 0) {
-		return nil, fmt.Errorf("wcrg: the training data are constant")
+	if !(m.Scale > 0) || math.IsInf(m.Scale, 0) {
+		return nil, fmt.Errorf("wcrg: the training data's spread (%g … %g) cannot be standardized", lo, hi)
 	}
 	for i, v := range std.Data {
 		std.Data[i] = (v - m.Mean) / m.Scale

@@ -393,3 +393,28 @@ func allFinite(v []float64) bool {
 	}
 	return true
 }
+
+// FitWarnings lists what the fit diagnostics say is wrong with the model,
+// one sentence per scale: a singular or non-finite score-matching problem
+// (the data do not determine that scale's energy: too few fields, or
+// discrete values such as ±1 spins) and maximum likelihood that did not
+// converge. Empty for a sound fit.
+func (m *Model) FitWarnings() []string {
+	var out []string
+	for j, d := range m.Diagnostics {
+		name := fmt.Sprintf("scale %d (%d×%d)", j, d.Side, d.Side)
+		if j == 0 {
+			name = fmt.Sprintf("the coarsest model (%d×%d)", d.Side, d.Side)
+		}
+		switch {
+		case math.IsNaN(d.ScoreLoss) || math.IsInf(d.ScoreLoss, 0) || math.IsInf(d.Cond, 0) || math.IsNaN(d.Cond):
+			out = append(out, fmt.Sprintf("%s: the score-matching problem is singular (κ = %g, loss %g): the data do not determine this energy (too few fields, or discrete values such as ±1 spins: coarse-grain them first)", name, d.Cond, d.ScoreLoss))
+		case d.Cond > 1e14:
+			out = append(out, fmt.Sprintf("%s: the score-matching Hessian is nearly singular (κ = %.3g): its parameters are poorly determined", name, d.Cond))
+		}
+		if d.MLIterations > 0 && !d.MLConverged {
+			out = append(out, fmt.Sprintf("%s: maximum likelihood did not converge in %d iterations (χ²/m %.3g); the averaged parameters are kept", name, d.MLIterations, d.MLChiSquare))
+		}
+	}
+	return out
+}

@@ -160,3 +160,37 @@ func TestAcceptRefusesTinyFields(t *testing.T) {
 		t.Errorf("Accept on 4×4 fields: %v", err)
 	}
 }
+
+// TestFitExtremeValuesAndWarnings: fields of size 1e±200 are standardized
+// without overflow or underflow; an ML-from level beyond the coarsest is
+// refused; FitWarnings names a singular scale and an unconverged ML.
+func TestFitExtremeValuesAndWarnings(t *testing.T) {
+	base := freeField(t, 8, 8, 0.5, 4)
+	for _, f := range []float64{1e200, 1e-200} {
+		s := lattice.NewStack(base.N, base.L)
+		for i, v := range base.Data {
+			s.Data[i] = v * f
+		}
+		m, err := Fit(context.Background(), s, DefaultSettings(), Provenance{}, nil)
+		if err != nil {
+			t.Errorf("values ×%g: %v", f, err)
+			continue
+		}
+		if r := m.Scale / f; !(r > 0.1 && r < 10) {
+			t.Errorf("values ×%g: scale %g", f, m.Scale)
+		}
+	}
+	set := DefaultSettings()
+	set.MLFromLevel = 5 // 8×8 fields: 3 levels, the coarsest is level 4
+	if _, err := Fit(context.Background(), base, set, Provenance{}, nil); err == nil || !strings.Contains(err.Error(), "from level 5") {
+		t.Errorf("ML from level 5 of 3: %v", err)
+	}
+	m := &Model{Diagnostics: []ScaleDiagnostics{{Side: 1}, {Side: 4, Cond: math.Inf(1)}, {Side: 8, MLIterations: 300, MLChiSquare: 149}}}
+	w := m.FitWarnings()
+	if len(w) != 2 || !strings.Contains(w[0], "scale 1 (4×4): the score-matching problem is singular") || !strings.Contains(w[1], "did not converge in 300") {
+		t.Errorf("warnings %q", w)
+	}
+	if w := (&Model{Diagnostics: []ScaleDiagnostics{{Side: 1}, {Side: 4, Cond: 1e3, MLIterations: 20, MLConverged: true}}}).FitWarnings(); len(w) != 0 {
+		t.Errorf("sound fit warned: %q", w)
+	}
+}
