@@ -206,12 +206,12 @@ func (a *App) exportFigure(fig *plots.Figure) {
 			format = "png"
 		}
 		a.jobs.Start("export", "Export figure", func(ctx context.Context, report func(Progress)) (func(), error) {
-			if err := fig.SaveFormat(path, format); err != nil {
+			csvPath, err := fig.SaveFormat(path, format)
+			if err != nil {
 				return nil, err
 			}
 			return func() {
-				dialog.ShowInformation("Figure exported", fmt.Sprintf("Saved %s (%s)\nand its numbers as %s", path, strings.ToUpper(format),
-					strings.TrimSuffix(path, filepath.Ext(path))+".csv"), a.win)
+				dialog.ShowInformation("Figure exported", fmt.Sprintf("Saved %s (%s)\nand its numbers as %s", path, strings.ToUpper(format), csvPath), a.win)
 			}, nil
 		})
 	}, a.win)

@@ -26,7 +26,10 @@ import (
 // Run/Cancel, live convergence curves and the potentials of the finished
 // scales.
 type estimateTab struct {
-	a                               *App
+	a *App
+	// fits counts the fits started (UI goroutine only): a stopped fit
+	// touches the tab only if no newer one has started.
+	fits                            int
 	estimator, wave, gamma, basis   *widget.Select
 	levels, window, nodes           *widget.Entry
 	qlo, qhi                        *widget.Entry
@@ -198,6 +201,8 @@ func (t *estimateTab) start() {
 		// row 18), as by wcrg fit.
 		set.Standardize = wcrg.StandardizeCenterScale
 	}
+	t.fits++
+	fit := t.fits
 	t.a.jobs.Start("fit", "Fit model", func(ctx context.Context, report func(Progress)) (_ func(), err error) {
 		defer func() {
 			// A stopped fit must not leave "Fitting …" behind.
@@ -209,6 +214,9 @@ func (t *estimateTab) start() {
 				stopped = "Fit failed: " + err.Error()
 			}
 			fyne.Do(func() {
+				if fit != t.fits {
+					return // a newer fit owns the tab
+				}
 				t.run.Enable()
 				t.cancel.Disable()
 				if stopped != "" {

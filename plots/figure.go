@@ -101,17 +101,24 @@ func (f *Figure) Save(path string) error {
 	default:
 		return fmt.Errorf("plots: %s: unknown figure format %q (want .png, .svg or .pdf)", path, filepath.Ext(path))
 	}
-	return f.SaveFormat(path, ext)
+	_, err := f.SaveFormat(path, ext)
+	return err
 }
 
 // SaveFormat is Save with the format ("png", "svg" or "pdf") given rather
 // than taken from path's extension: for a file the user named in a save
-// dialog, which must receive the figure whatever its name.
-func (f *Figure) SaveFormat(path, format string) error {
-	if err := atomicfile.Write(path, func(w io.Writer) error { return f.Render(w, format) }); err != nil {
-		return fmt.Errorf("plots: %s: %w", path, err)
+// dialog, which must receive the figure whatever its name. It returns the
+// path of the numbers' CSV: path with the extension .csv, or path + ".csv"
+// when path itself ends in .csv.
+func (f *Figure) SaveFormat(path, format string) (csvPath string, err error) {
+	csvPath = strings.TrimSuffix(path, filepath.Ext(path)) + ".csv"
+	if csvPath == path {
+		csvPath = path + ".csv"
 	}
-	return f.SaveCSV(strings.TrimSuffix(path, filepath.Ext(path)) + ".csv")
+	if err := atomicfile.Write(path, func(w io.Writer) error { return f.Render(w, format) }); err != nil {
+		return "", fmt.Errorf("plots: %s: %w", path, err)
+	}
+	return csvPath, f.SaveCSV(csvPath)
 }
 
 // SaveCSV writes the figure's table to path atomically.

@@ -54,8 +54,8 @@ func TestSaveFormat(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "histogram")
 	f := LineFigure(Axes{Title: "t"}, Series{Name: "s", X: []float64{0, 1}, Y: []float64{1, 2}})
-	if err := f.SaveFormat(path, "png"); err != nil {
-		t.Fatal(err)
+	if csv, err := f.SaveFormat(path, "png"); err != nil || csv != path+".csv" {
+		t.Fatalf("numbers in %s, error %v", csv, err)
 	}
 	b, err := os.ReadFile(path)
 	if err != nil || !bytes.HasPrefix(b, []byte("\x89PNG")) {
@@ -66,5 +66,13 @@ func TestSaveFormat(t *testing.T) {
 	}
 	if _, err := os.Stat(path + ".png"); err == nil {
 		t.Error("a second file was written beside the chosen one")
+	}
+	// A name ending in .csv keeps the figure: the numbers go beside it.
+	path = filepath.Join(dir, "x.csv")
+	if csv, err := f.SaveFormat(path, "png"); err != nil || csv != path+".csv" {
+		t.Fatalf("numbers in %s, error %v", csv, err)
+	}
+	if b, err := os.ReadFile(path); err != nil || !bytes.HasPrefix(b, []byte("\x89PNG")) {
+		t.Errorf("%s no longer holds the figure (error %v)", path, err)
 	}
 }

@@ -258,7 +258,7 @@ lies beside the data) is written atomically to --out.`,
 			result := map[string]any{
 				"model": *out, "data": map[string]any{"file": path, "sha256": info.SHA256, "count": st.N, "kind": prov.Kind, "beta": prov.Beta},
 				"L": L, "levels": model.Levels, "settings": model.Settings, "gamma": model.Gamma, "mean": model.Mean, "scale": model.Scale,
-				"scales": rows, "params": model.NumParams(), "seconds": seconds,
+				"scales": rows, "params": model.NumParams(), "seconds": seconds, "warnings": model.FitWarnings(),
 			}
 			return e.emit(result, []*table{t},
 				"(coarsest: the model of φ_J; row j: the conditional energy Ē_j(φ̄_j | φ_j), fitted coarse to fine)")

@@ -256,8 +256,9 @@ func CompareBases(ctx context.Context, fields lattice.Stack, set BasesSettings, 
 		return nil, fmt.Errorf("experiment: fields of side %d (want a power of two ≥ 4)", L)
 	}
 	if w := 2*set.Window + 1; w > L/2 {
-		// Shifts wrap around the L/2 grid of φ_1 and repeat: the couplings'
-		// decay is meaningless and the score-matching problem singular.
+		// Shifts would wrap around the L/2 grid of φ_1 and repeat (they are
+		// merged modulo the grid): the window would not be the one asked
+		// for, and the couplings' decay with distance would be meaningless.
 		return nil, fmt.Errorf("experiment: a %d×%d window on the %d×%d grid of φ_1 (fields of %d×%d): want a half-width of at most %d", w, w, L/2, L/2, L, L, (L/2-1)/2)
 	}
 	nTrain := int(math.Round(set.Train * float64(fields.N)))

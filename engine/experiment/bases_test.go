@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -147,6 +148,14 @@ func TestCompareBasesReproducible(t *testing.T) {
 	cancel()
 	if _, err := CompareBases(ctx, st, set, nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled study: %v", err)
+	}
+	// A window that wraps around φ_1's grid (5×5 on 4×4) is refused.
+	small := lattice.NewStack(st.N, 8)
+	for i := range small.Data {
+		small.Data[i] = st.Data[i]
+	}
+	if _, err := CompareBases(context.Background(), small, set, nil); err == nil || !strings.Contains(err.Error(), "window") {
+		t.Errorf("5×5 window on 4×4: %v", err)
 	}
 }
 

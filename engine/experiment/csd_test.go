@@ -57,3 +57,17 @@ func TestCSDSmall(t *testing.T) {
 		t.Errorf("Gaussian theory exponents: direct %.2f (want ≈ 2), conditional %.2f (want ≈ 0)", td.Z, tw.Z)
 	}
 }
+
+// TestCSDRefusesRepeats: a side or β listed twice, or negative counts, are
+// refused before any work.
+func TestCSDRefusesRepeats(t *testing.T) {
+	for _, set := range []CSDSettings{
+		{Sides: []int{8, 8}, Samplers: []string{"metropolis"}},
+		{Sides: []int{8}, Betas: []float64{0.5, 0.5}, Samplers: []string{"metropolis"}},
+		{Sides: []int{8}, Samplers: []string{"metropolis"}, Steps: -1},
+	} {
+		if _, err := RunCSD(context.Background(), set, nil, nil); err == nil {
+			t.Errorf("%+v accepted", set)
+		}
+	}
+}

@@ -195,10 +195,14 @@ func EstimateGamma(b Basis, s lattice.Stack, J, workers int) ([]float64, error) 
 		vf := lattice.Variance(cur.Data)
 		vc := lattice.Variance(next.Data)
 		switch {
-		case !(vf > 0) || math.IsInf(vf, 0):
+		case math.IsInf(vf, 0) || math.IsInf(vc, 0):
+			return nil, fmt.Errorf("wavelet: γ_%d is undefined: the variances at level %d overflow (values too large)", j, j-1)
+		case !(vf > 0):
 			return nil, fmt.Errorf("wavelet: γ_%d is undefined: the fields at level %d have variance %g (constant fields have no variance for the coarse field to keep)", j, j-1, vf)
-		case !(vc > 0) || math.IsInf(vc, 0):
-			return nil, fmt.Errorf("wavelet: γ_%d is undefined: the coarse parts of the %d field(s) at level %d (%d×%d) all take one value; more fields are needed", j, s.N, j, next.L, next.L)
+		case !(vc > 0) && next.L == 1:
+			return nil, fmt.Errorf("wavelet: γ_%d is undefined: the %d field(s) have one coarse value at level %d (1×1), the same for all; more fields are needed", j, s.N, j)
+		case !(vc > 0):
+			return nil, fmt.Errorf("wavelet: γ_%d is undefined: the coarse parts of the %d field(s) at level %d (%d×%d) are constant", j, s.N, j, next.L, next.L)
 		}
 		gamma[j-1] = math.Sqrt(vc / vf)
 		scale(next.Data, 1/gamma[j-1])

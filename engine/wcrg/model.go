@@ -395,12 +395,12 @@ func allFinite(v []float64) bool {
 }
 
 // FitWarnings lists what the fit diagnostics say is wrong with the model,
-// one sentence per scale: a singular or non-finite score-matching problem
+// a sentence per problem and scale: a singular or non-finite score-matching problem
 // (the data do not determine that scale's energy: too few fields, or
 // discrete values such as ±1 spins) and maximum likelihood that did not
 // converge. Empty for a sound fit.
 func (m *Model) FitWarnings() []string {
-	var out []string
+	out := []string{}
 	for j, d := range m.Diagnostics {
 		name := fmt.Sprintf("scale %d (%d×%d)", j, d.Side, d.Side)
 		if j == 0 {
