@@ -222,12 +222,14 @@ func Compare(a, b lattice.Stack, basis string, J int) (*Comparison, error) {
 	c.SpectrumA = lattice.PowerSpectrum(a, 0).Radial()
 	c.SpectrumB = lattice.PowerSpectrum(b, 0).Radial()
 	c.SpectrumMaxRelErr = math.NaN() // no bin to judge: undefined, not perfect
+	judged := false
 	for k := 1; k < len(c.SpectrumA.Power); k++ {
 		if c.SpectrumA.Modes[k] >= 16 && c.SpectrumA.Power[k] > 0 {
 			e := math.Abs(c.SpectrumB.Power[k]/c.SpectrumA.Power[k] - 1)
-			if !(c.SpectrumMaxRelErr >= e) {
-				c.SpectrumMaxRelErr = e
+			if judged {
+				e = math.Max(c.SpectrumMaxRelErr, e) // NaN (from B) stays NaN
 			}
+			c.SpectrumMaxRelErr, judged = e, true
 		}
 	}
 	lo, hi, ok := lattice.SpreadRange(a.Data, 4)
