@@ -116,7 +116,7 @@ func Accept(ref, train, gen lattice.Stack, basis string, J int, critical bool) (
 	}
 	judged := false
 	for k := 1; k < len(g.SpectrumA.Power); k++ {
-		judged = judged || (g.SpectrumA.Modes[k] >= 16 && g.SpectrumA.Power[k] > 0)
+		judged = judged || g.judgedBin(k)
 	}
 	if !judged {
 		return nil, errorf("no radial bin of the reference's spectrum has 16 modes (fields of %d×%d): the spectrum criterion cannot be judged", ref.L, ref.L)

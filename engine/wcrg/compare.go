@@ -1,7 +1,6 @@
 package wcrg
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/wcrglab/wcrg/engine/lattice"
@@ -224,7 +223,7 @@ func Compare(a, b lattice.Stack, basis string, J int) (*Comparison, error) {
 	c.SpectrumMaxRelErr = math.NaN() // no bin to judge: undefined, not perfect
 	judged := false
 	for k := 1; k < len(c.SpectrumA.Power); k++ {
-		if c.SpectrumA.Modes[k] >= 16 && c.SpectrumA.Power[k] > 0 {
+		if c.judgedBin(k) {
 			e := math.Abs(c.SpectrumB.Power[k]/c.SpectrumA.Power[k] - 1)
 			if judged {
 				e = math.Max(c.SpectrumMaxRelErr, e) // NaN (from B) stays NaN
@@ -234,7 +233,7 @@ func Compare(a, b lattice.Stack, basis string, J int) (*Comparison, error) {
 	}
 	lo, hi, ok := lattice.SpreadRange(a.Data, 4)
 	if !ok {
-		return nil, fmt.Errorf("wcrg: the values of A are too large to compare (their spread overflows)")
+		return nil, errorf("the values of A are too large to compare (their spread overflows)")
 	}
 	c.HistA = lattice.NewHistogram(lo, hi, 60)
 	c.HistB = lattice.NewHistogram(lo, hi, 60)
@@ -256,6 +255,12 @@ func Compare(a, b lattice.Stack, basis string, J int) (*Comparison, error) {
 		}
 	}
 	return c, nil
+}
+
+// judgedBin reports whether radial bin k enters SpectrumMaxRelErr: at
+// least 16 modes and positive power in A.
+func (c *Comparison) judgedBin(k int) bool {
+	return c.SpectrumA.Modes[k] >= 16 && c.SpectrumA.Power[k] > 0
 }
 
 // HistogramL1 returns Σ_k |p_k − q_k| of two histograms on the same bins,
