@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
@@ -224,9 +225,10 @@ L, sampler, seed, τ_int, spacing and sweeps, and whether the run completed.`,
 	return c
 }
 
-// fmtErr formats v ± err, or "–" when v is 0 (not measured).
+// fmtErr formats v ± err, or "–" when v is 0 (not measured) or NaN
+// (undefined, e.g. a failed τ_exp fit).
 func fmtErr(v, err float64) string {
-	if v == 0 {
+	if v == 0 || math.IsNaN(v) {
 		return "–"
 	}
 	return fmt.Sprintf("%s ± %s", fmtFloat(v), fmtFloat(err))

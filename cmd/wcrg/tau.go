@@ -32,9 +32,9 @@ type tauPoint struct {
 	Sampler          string
 	L                int
 	Beta             float64
-	TauAbsM, TauErr  float64 // τ_int(|m|) in sweeps
-	TauExp, TauExpEr float64 // τ_exp(|m|)
-	TauE, TauEErr    float64 // τ_int(E)
+	TauAbsM, TauErr  float64   // τ_int(|m|) in sweeps
+	TauExp, TauExpEr jsonFloat // τ_exp(|m|); null where its fit failed
+	TauE, TauEErr    float64   // τ_int(E)
 	Reliable         bool
 	Sweeps, Chains   int
 	MeanAbsM, Binder float64
@@ -118,7 +118,7 @@ tau.json and the log–log figure tau.png/.svg/.pdf.`,
 						return err
 					}
 					tp := tauPoint{Sampler: string(alg), L: L, Beta: *beta, TauAbsM: res.AbsM.Tau, TauErr: res.AbsM.TauErr,
-						TauExp: res.AbsMExp.Tau, TauExpEr: res.AbsMExp.TauErr, TauE: res.Energy.Tau, TauEErr: res.Energy.TauErr,
+						TauExp: jsonFloat(res.AbsMExp.Tau), TauExpEr: jsonFloat(res.AbsMExp.TauErr), TauE: res.Energy.Tau, TauEErr: res.Energy.TauErr,
 						Reliable: res.AbsM.Reliable(), Sweeps: res.Sweeps, Chains: res.Chains, MeanAbsM: res.MeanAbsM,
 						Binder: res.Binder, Acceptance: res.Acceptance, MsPerSweep: 1e3 * res.SecPerSweep,
 						TauSeconds: res.AbsM.Tau * res.SecPerSweep}
@@ -128,7 +128,7 @@ tau.json and the log–log figure tau.png/.svg/.pdf.`,
 					if !tp.Reliable {
 						rel = " (short run)"
 					}
-					pts.add(string(alg), L, fmtErr(tp.TauAbsM, tp.TauErr)+rel, fmtErr(tp.TauExp, tp.TauExpEr), fmtErr(tp.TauE, tp.TauEErr),
+					pts.add(string(alg), L, fmtErr(tp.TauAbsM, tp.TauErr)+rel, fmtErr(float64(tp.TauExp), float64(tp.TauExpEr)), fmtErr(tp.TauE, tp.TauEErr),
 						fmt.Sprintf("%d×%d", tp.Sweeps, tp.Chains), tp.MeanAbsM, tp.Binder, tp.MsPerSweep)
 					x = append(x, float64(L))
 					y = append(y, tp.TauAbsM)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/wcrglab/wcrg/engine/lattice"
@@ -395,6 +396,17 @@ func TestMakeStack(t *testing.T) {
 			}
 		}
 		t.Logf("%s: τ_int(|m|) = %.2f, τ_int(E) = %.2f, interval %d sweeps", alg, rep.TauAbsM, rep.TauEnergy, rep.Interval)
+	}
+	// Deep in the ordered phase Wolff flips the whole aligned lattice every
+	// sweep: |m| = 1 and E/L² = −2 in every pilot sample, which have no
+	// τ_int. The data set is still made (stored every sweep) and the
+	// report says why; it used to fail with a τ error.
+	st, rep, err := MakeStack(context.Background(), Model{L: 8, Beta: 10}, AlgWolff, phi4.DatasetSettings{Samples: 4, Seed: 3, Chains: 2, Thermalize: 200}, nil)
+	if err != nil {
+		t.Fatalf("frozen chains: %v", err)
+	}
+	if st.N != 4 || rep.Interval != 1 || rep.TauAbsM != 0 || rep.TauEnergy != 0 || len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], "|m| and E/L² took one value") {
+		t.Errorf("frozen chains: %d fields, interval %d, τ %g and %g, warnings %q", st.N, rep.Interval, rep.TauAbsM, rep.TauEnergy, rep.Warnings)
 	}
 	if _, _, err := MakeStack(context.Background(), m, "nope", phi4.DatasetSettings{Samples: 1}, nil); err == nil {
 		t.Error("unknown sampler accepted")

@@ -46,6 +46,13 @@ import (
 // meaningful window and are rejected with an error.
 const MinAutocorrLength = 16
 
+// ErrZeroVariance is wrapped by the errors of the τ estimators for a series
+// without variance (every sample equal, or every chain constant under
+// ChainMean): it has no autocorrelation. A frozen chain, such as an Ising
+// chain deep in the ordered phase, gives one; callers may tell it from
+// other failures with errors.Is.
+var ErrZeroVariance = errors.New("zero variance, no autocorrelation defined")
+
 // Centering selects the mean subtracted from each chain before the
 // autocovariance is taken.
 type Centering int
@@ -248,7 +255,11 @@ type TauExp struct {
 // computed from one FFT.
 type AutocorrAnalysis struct {
 	Int TauInt
-	Exp TauExp
+	// Exp is τ_exp, or NaN values when its fit failed (ExpErr says why:
+	// for example ρ(t) that does not decay, as for independent samples or a
+	// chain stuck in one state); τ_int is still valid then.
+	Exp    TauExp
+	ExpErr error
 	// Rho is ρ(t) for t = 0 … MaxLag (⌊T/2⌋ by default).
 	Rho []float64
 }
@@ -347,7 +358,7 @@ func (w *AutocorrWorkspace) autocov(chains [][]float64, T, maxLag int, c Centeri
 		return 0, 0, fmt.Errorf("mcmc: the mean of the series overflows float64 (values range over [%g, %g])", lo, hi)
 	}
 	if lo == hi {
-		return 0, 0, fmt.Errorf("mcmc: all %d samples equal %g: zero variance, no autocorrelation defined", R*T, lo)
+		return 0, 0, fmt.Errorf("mcmc: all %d samples equal %g: %w", R*T, lo, ErrZeroVariance)
 	}
 	// Centre (a chain that is exactly constant under ChainMean gives δ = 0
 	// exactly) and find the scale max|δ|.
@@ -370,7 +381,7 @@ func (w *AutocorrWorkspace) autocov(chains [][]float64, T, maxLag int, c Centeri
 		}
 	}
 	if scale == 0 {
-		return 0, 0, errors.New("mcmc: every chain is constant: zero variance within chains (centering by chain means)")
+		return 0, 0, fmt.Errorf("mcmc: every chain is constant (centering by chain means): %w", ErrZeroVariance)
 	}
 	if math.IsInf(scale, 0) {
 		return 0, 0, fmt.Errorf("mcmc: deviations from the mean overflow float64 (values range over [%g, %g])", lo, hi)
@@ -417,7 +428,7 @@ func (w *AutocorrWorkspace) autocov(chains [][]float64, T, maxLag int, c Centeri
 		w.gamma[t] = w.buf[t] * norm / float64(T-t)
 	}
 	if !(w.gamma[0] > 0) {
-		return 0, 0, errors.New("mcmc: zero variance after centering (series constant to rounding)")
+		return 0, 0, fmt.Errorf("mcmc: the series is constant to rounding after centering: %w", ErrZeroVariance)
 	}
 	return mean, scale, nil
 }
@@ -496,7 +507,8 @@ func Autocorrelation(dst []float64, chains [][]float64, maxLag int, c Centering)
 
 // Analyze computes ρ(t), τ_int (with the window method of s) and τ_exp of
 // the chains from one FFT. Chains must be equally long (at least
-// MinAutocorrLength samples), finite and not constant.
+// MinAutocorrLength samples), finite and not constant. A failed τ_exp fit
+// is not an error of Analyze: it is returned in ExpErr beside a valid τ_int.
 func (w *AutocorrWorkspace) Analyze(chains [][]float64, s AutocorrSettings) (AutocorrAnalysis, error) {
 	if err := s.Validate(); err != nil {
 		return AutocorrAnalysis{}, err
@@ -542,11 +554,11 @@ func (w *AutocorrWorkspace) Analyze(chains [][]float64, s AutocorrSettings) (Aut
 	ti.Mean = mean
 	ti.MeanErr = math.Sqrt(2 * ti.Tau * ti.Variance / float64(N))
 	ti.MeanErrErr = ti.MeanErr * math.Sqrt((float64(ti.Window)+0.5)/float64(N))
-	te, err := acExpFit(w.rho, N, ti.Window, s)
-	if err != nil {
-		return AutocorrAnalysis{}, err
+	a := AutocorrAnalysis{Int: ti, Rho: append([]float64(nil), w.rho...)}
+	if a.Exp, a.ExpErr = acExpFit(w.rho, N, ti.Window, s); a.ExpErr != nil {
+		a.Exp = TauExp{Tau: math.NaN(), TauErr: math.NaN()}
 	}
-	return AutocorrAnalysis{Int: ti, Exp: te, Rho: append([]float64(nil), w.rho...)}, nil
+	return a, nil
 }
 
 // AnalyzeAutocorr is AutocorrWorkspace.Analyze with a fresh workspace.
@@ -568,7 +580,10 @@ func IntegratedTime(chains [][]float64, s AutocorrSettings) (TauInt, error) {
 // s.Method.
 func ExponentialTime(chains [][]float64, s AutocorrSettings) (TauExp, error) {
 	a, err := AnalyzeAutocorr(chains, s)
-	return a.Exp, err
+	if err != nil {
+		return TauExp{}, err
+	}
+	return a.Exp, a.ExpErr
 }
 
 // EffectiveSampleSize returns N/(2τ_int), the number of independent samples

@@ -847,8 +847,14 @@ func TestNoPanicOnOddInputs(t *testing.T) {
 			}
 			continue
 		}
-		for _, v := range append([]float64{an.Int.Tau, an.Int.TauErr, an.Int.Mean, an.Int.MeanErr, an.Int.MeanErrErr,
-			an.Int.Variance, an.Int.ESS, an.Exp.Tau, an.Exp.TauErr, an.Exp.Amplitude}, an.Rho...) {
+		vals := []float64{an.Int.Tau, an.Int.TauErr, an.Int.Mean, an.Int.MeanErr, an.Int.MeanErrErr, an.Int.Variance, an.Int.ESS}
+		switch {
+		case an.ExpErr == nil:
+			vals = append(vals, an.Exp.Tau, an.Exp.TauErr, an.Exp.Amplitude)
+		case !strings.HasPrefix(an.ExpErr.Error(), "mcmc: ") || !math.IsNaN(an.Exp.Tau):
+			t.Fatalf("failed τ_exp fit: τ_exp %g, error %v", an.Exp.Tau, an.ExpErr)
+		}
+		for _, v := range append(vals, an.Rho...) {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
 				t.Fatalf("non-finite value for settings %+v: %+v", s, an)
 			}
@@ -856,5 +862,27 @@ func TestNoPanicOnOddInputs(t *testing.T) {
 		if !(an.Int.Tau > 0) {
 			t.Fatalf("τ_int = %g ≤ 0 returned without error", an.Int.Tau)
 		}
+	}
+}
+
+// TestAnalyzeKeepsTauIntWithoutExpFit: two chains stuck in different states
+// (as checkerboard Metropolis at β = 0, which flips every spin each sweep,
+// leaves |m| of each chain constant) have ρ(t) = 1 at every lag, which no
+// exponential decay fits. Analyze used to fail as a whole; it now returns
+// τ_int with the fit's failure in ExpErr, while ExponentialTime still fails.
+func TestAnalyzeKeepsTauIntWithoutExpFit(t *testing.T) {
+	a, b := make([]float64, 64), make([]float64, 64)
+	for i := range a {
+		a[i], b[i] = 0.25, 0.75
+	}
+	res, err := AnalyzeAutocorr([][]float64{a, b}, AutocorrSettings{})
+	if err != nil {
+		t.Fatalf("Analyze: %v", err)
+	}
+	if res.ExpErr == nil || !math.IsNaN(res.Exp.Tau) || !(res.Int.Tau > 0) {
+		t.Errorf("τ_int %g, τ_exp %g, fit error %v: want τ_int > 0, τ_exp NaN and an error", res.Int.Tau, res.Exp.Tau, res.ExpErr)
+	}
+	if _, err := ExponentialTime([][]float64{a, b}, AutocorrSettings{}); err == nil {
+		t.Error("ExponentialTime of a non-decaying ρ(t) did not fail")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -253,6 +254,7 @@ func MakeChainDataset(ctx context.Context, ens Ensemble, s DatasetSettings, sink
 		absM := make([][]float64, s.Chains)
 		ener := make([][]float64, s.Chains)
 		n := s.PilotSweeps
+		var frozen []string // observables without variance in the last pilot
 		for {
 			done = 0
 			total = s.Chains * n
@@ -276,14 +278,33 @@ func MakeChainDataset(ctx context.Context, ens Ensemble, s DatasetSettings, sink
 			if err != nil {
 				return rep, err
 			}
-			tm, err1 := mcmc.IntegratedTime(absM, mcmc.AutocorrSettings{})
-			te, err2 := mcmc.IntegratedTime(ener, mcmc.AutocorrSettings{})
-			if err1 != nil || err2 != nil {
-				return rep, fmt.Errorf("phi4: pilot autocorrelation: %v", errors.Join(err1, err2))
+			// An observable that never changes (a frozen chain: an Ising
+			// chain deep in the ordered phase keeps |m| = 1 and E/L² = −2)
+			// has no τ_int and sets no spacing; it is reported, not an error.
+			reliable := true
+			var failed []error
+			frozen = frozen[:0]
+			for _, o := range []struct {
+				name     string
+				series   [][]float64
+				tau, err *float64
+			}{{"|m|", absM, &rep.TauAbsM, &rep.TauAbsMErr}, {"E/L²", ener, &rep.TauEnergy, &rep.TauEnergyErr}} {
+				ti, err := mcmc.IntegratedTime(o.series, mcmc.AutocorrSettings{})
+				switch {
+				case errors.Is(err, mcmc.ErrZeroVariance):
+					*o.tau, *o.err = 0, 0
+					frozen = append(frozen, o.name)
+				case err != nil:
+					failed = append(failed, fmt.Errorf("%s: %w", o.name, err))
+				default:
+					*o.tau, *o.err = ti.Tau, ti.TauErr
+					reliable = reliable && ti.Reliable()
+				}
 			}
-			rep.TauAbsM, rep.TauAbsMErr = tm.Tau, tm.TauErr
-			rep.TauEnergy, rep.TauEnergyErr = te.Tau, te.TauErr
-			rep.TauReliable = tm.Reliable() && te.Reliable()
+			if len(failed) > 0 {
+				return rep, fmt.Errorf("phi4: pilot autocorrelation of the %s chains at L = %d: %v", ens.Name, L, errors.Join(failed...))
+			}
+			rep.TauReliable = reliable
 			rep.PilotSweeps = n
 			if rep.TauReliable || 2*n > s.MaxPilotSweeps {
 				break
@@ -292,6 +313,9 @@ func MakeChainDataset(ctx context.Context, ens Ensemble, s DatasetSettings, sink
 		}
 		if !rep.TauReliable {
 			rep.Warnings = append(rep.Warnings, fmt.Sprintf("τ_int not reliable after a pilot of %d sweeps per chain: the spacing may be too short", rep.PilotSweeps))
+		}
+		if len(frozen) > 0 {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s took one value in all %d pilot sweeps of every chain (frozen chains, e.g. deep in the ordered phase): no τ_int, and it sets no spacing", strings.Join(frozen, " and "), rep.PilotSweeps))
 		}
 		interval = max(1, int(math.Ceil(s.Spacing*math.Max(rep.TauAbsM, rep.TauEnergy))))
 	}

@@ -156,11 +156,11 @@ func MeasureChainTau(ctx context.Context, ens Ensemble, s TauSettings, progress 
 		res.Sweeps = n
 		a, err := mcmc.AnalyzeAutocorr(absM, mcmc.AutocorrSettings{})
 		if err != nil {
-			return res, err
+			return res, fmt.Errorf("phi4: τ_int of |m| of the %s chains at L = %d: %w", alg, L, err)
 		}
 		te, err := mcmc.IntegratedTime(ener, mcmc.AutocorrSettings{})
 		if err != nil {
-			return res, err
+			return res, fmt.Errorf("phi4: τ_int of E/L² of the %s chains at L = %d: %w", alg, L, err)
 		}
 		res.AbsM, res.AbsMExp, res.Energy = a.Int, a.Exp, te
 		total := float64(n * s.Chains)

@@ -57,7 +57,7 @@ type ScaleRelaxation struct {
 	// Energy is τ_int (MALA steps) of Ē_j(φ̄_j(t) | φ_j), each chain
 	// centred on its own mean (the conditional mean at its φ_j).
 	Energy mcmc.TauInt
-	Exp    mcmc.TauExp
+	Exp    mcmc.TauExp // NaN where its fit failed (mcmc.AutocorrAnalysis.ExpErr)
 }
 
 // ConditionalRelaxation measures, at every scale j of m, the integrated
