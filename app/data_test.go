@@ -1,9 +1,13 @@
 package app
 
 import (
+	"context"
 	"image"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/wcrglab/wcrg/engine/lattice"
 )
 
 // waitFor polls cond (on the UI goroutine) for up to 10 s.
@@ -66,4 +70,32 @@ func same(a, b image.Image) bool {
 		}
 	}
 	return true
+}
+
+// TestDataStatsOfConstantFields: constant data has no kurtosis and, at
+// zero, no Binder cumulant; the Data tab says so beside the NaN figures.
+func TestDataStatsOfConstantFields(t *testing.T) {
+	for _, c := range []struct {
+		value float64
+		notes []string
+	}{{0, []string{"kurtosis undefined", "Binder U undefined"}}, {2, []string{"kurtosis undefined"}}} {
+		s := lattice.Stack{N: 3, L: 8, Data: make([]float64, 3*64)}
+		for i := range s.Data {
+			s.Data[i] = c.value
+		}
+		d := &Dataset{Name: "flat.npy", Stack: s}
+		st, err := computeDataStats(context.Background(), d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := formatDataStats(d, st)
+		for _, n := range c.notes {
+			if !strings.Contains(text, n) {
+				t.Errorf("value %g: the statistics do not say %q:\n%s", c.value, n, text)
+			}
+		}
+		if c.value != 0 && strings.Contains(text, "Binder U undefined") {
+			t.Errorf("value %g: Binder U (2/3) called undefined", c.value)
+		}
+	}
 }

@@ -204,6 +204,12 @@ func formatDataStats(d *Dataset, st *dataStats) string {
 	if math.IsNaN(st.Xi) {
 		s += "\n(ξ undefined: G(0) ≤ G(k_min))"
 	}
+	if st.Std == 0 {
+		s += "\n(kurtosis undefined: every value is the same)"
+	}
+	if st.Mag.M2 == 0 {
+		s += "\n(Binder U undefined: ⟨m²⟩ = 0)"
+	}
 	return s
 }
 

@@ -180,12 +180,22 @@ func TestFitExtremeValuesAndWarnings(t *testing.T) {
 			t.Errorf("values ×%g: scale %g", f, m.Scale)
 		}
 	}
+	// A model whose scale was edited to 1e308 loads (the scale is finite)
+	// but its fields overflow in raw units: Sample refuses to return ±Inf.
+	m, err := Fit(context.Background(), base, DefaultSettings(), Provenance{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Scale = 1e308
+	if _, err := Sample(context.Background(), m, SampleSettings{N: 4, Seed: 1}, nil); err == nil || !strings.Contains(err.Error(), "overflow") {
+		t.Errorf("fields at scale 1e308: %v", err)
+	}
 	set := DefaultSettings()
 	set.MLFromLevel = 5 // 8×8 fields: 3 levels, the coarsest is level 4
 	if _, err := Fit(context.Background(), base, set, Provenance{}, nil); err == nil || !strings.Contains(err.Error(), "from level 5") {
 		t.Errorf("ML from level 5 of 3: %v", err)
 	}
-	m := &Model{Diagnostics: []ScaleDiagnostics{{Side: 1}, {Side: 4, Cond: math.Inf(1)}, {Side: 8, MLIterations: 300, MLChiSquare: 149}}}
+	m = &Model{Diagnostics: []ScaleDiagnostics{{Side: 1}, {Side: 4, Cond: math.Inf(1)}, {Side: 8, MLIterations: 300, MLChiSquare: 149}}}
 	w := m.FitWarnings()
 	if len(w) != 2 || !strings.Contains(w[0], "scale 1 (4×4): the score-matching problem is singular") || !strings.Contains(w[1], "did not converge in 300") {
 		t.Errorf("warnings %q", w)

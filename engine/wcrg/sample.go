@@ -327,6 +327,13 @@ func Sample(ctx context.Context, m *Model, set SampleSettings, progress func(Sam
 			}
 		}
 	}
+	// A hand-edited or corrupt model scale (say 1e308) overflows here;
+	// the fields would be written with ±Inf.
+	for _, v := range out.Data {
+		if math.IsInf(v, 0) || math.IsNaN(v) {
+			return nil, fmt.Errorf("wcrg: generated fields overflow in raw units (the model's standardization is mean %g, scale %g)", m.Mean, m.Scale)
+		}
+	}
 	res.Fields = out
 	return res, nil
 }
