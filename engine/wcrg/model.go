@@ -413,7 +413,7 @@ func (m *Model) FitWarnings() []string {
 			out = append(out, fmt.Sprintf("%s: the score-matching Hessian is nearly singular (κ = %.3g): its parameters are poorly determined", name, d.Cond))
 		}
 		if d.MLIterations > 0 && !d.MLConverged {
-			out = append(out, fmt.Sprintf("%s: maximum likelihood did not converge in %d iterations (χ²/m %.3g); the averaged parameters are kept", name, d.MLIterations, d.MLChiSquare))
+			out = append(out, fmt.Sprintf("%s: maximum likelihood did not converge in %d iterations (χ²/m %.3g); the averaged parameters are kept. A larger iteration budget may let it converge: with pair potentials the finest scale can need about 1000", name, d.MLIterations, d.MLChiSquare))
 		}
 	}
 	return out
