@@ -22,6 +22,7 @@ import (
 type dataStats struct {
 	N, L                 int
 	Mean, Std, Kurtosis  float64
+	Constant             bool // every value equal (Std may still be a rounding error)
 	Xi                   float64
 	Mag                  lattice.MagnetizationMoments
 	Hist                 *lattice.Histogram
@@ -37,6 +38,13 @@ func computeDataStats(ctx context.Context, d *Dataset) (*dataStats, error) {
 	st.Mean = lattice.Mean(s.Data)
 	st.Std = lattice.Std(s.Data)
 	st.Kurtosis = lattice.Kurtosis(s.Data)
+	st.Constant = true
+	for _, v := range s.Data {
+		if v != s.Data[0] {
+			st.Constant = false
+			break
+		}
+	}
 	st.Mag = lattice.MomentsOf(lattice.Magnetizations(s), s.L)
 	st.Range = plots.AutoRange(s.Data, 0.5)
 	if err := ctx.Err(); err != nil {
@@ -204,7 +212,7 @@ func formatDataStats(d *Dataset, st *dataStats) string {
 	if math.IsNaN(st.Xi) {
 		s += "\n(ξ undefined: G(0) ≤ G(k_min))"
 	}
-	if st.Std == 0 {
+	if st.Constant {
 		s += "\n(kurtosis undefined: every value is the same)"
 	}
 	if st.Mag.M2 == 0 {

@@ -52,3 +52,21 @@ func TestEncodeJSONNonFinite(t *testing.T) {
 		t.Errorf("finite document: sanitized %v, error %v", sanitized, err)
 	}
 }
+
+// TestUndefinedTauShown: a τ that was not measured (0) or could not be
+// fitted (NaN, a τ_exp of ρ(t) that does not decay) prints as "–" in the
+// tables and as null in tau.json.
+func TestUndefinedTauShown(t *testing.T) {
+	for _, v := range []float64{0, math.NaN()} {
+		if got := fmtErr(v, math.NaN()); got != "–" {
+			t.Errorf("fmtErr(%g) = %q, want –", v, got)
+		}
+	}
+	b, err := json.Marshal(tauPoint{TauExp: jsonFloat(math.NaN()), TauExpEr: jsonFloat(math.NaN())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"TauExp":null,"TauExpEr":null`) {
+		t.Errorf("tau point with a failed τ_exp fit: %s", b)
+	}
+}

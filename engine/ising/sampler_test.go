@@ -405,8 +405,25 @@ func TestMakeStack(t *testing.T) {
 	if err != nil {
 		t.Fatalf("frozen chains: %v", err)
 	}
-	if st.N != 4 || rep.Interval != 1 || rep.TauAbsM != 0 || rep.TauEnergy != 0 || len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], "|m| and E/L² took one value") {
-		t.Errorf("frozen chains: %d fields, interval %d, τ %g and %g, warnings %q", st.N, rep.Interval, rep.TauAbsM, rep.TauEnergy, rep.Warnings)
+	if st.N != 4 || rep.Interval != 1 || rep.TauAbsM != 0 || rep.TauEnergy != 0 || rep.TauReliable || len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], "|m| and E/L² did not change") {
+		t.Errorf("frozen chains: %d fields, interval %d, τ %g and %g (reliable %v), warnings %q", st.N, rep.Interval, rep.TauAbsM, rep.TauEnergy, rep.TauReliable, rep.Warnings)
+	}
+	// Local Metropolis at β = 10 leaves chains stuck in different states
+	// (ordered, or stripes that no single flip can undo): each chain is
+	// constant but the chains differ, so the series has variance and no
+	// decay. It used to double the pilot to its limit and store fields
+	// 32001 sweeps apart.
+	st, rep, err = MakeStack(context.Background(), Model{L: 32, Beta: 10}, AlgMetropolis, phi4.DatasetSettings{Samples: 4, Seed: 1, Chains: 4, Thermalize: 200}, nil)
+	if err != nil {
+		t.Fatalf("stuck chains: %v", err)
+	}
+	if rep.Interval != 1 || rep.PilotSweeps > 2000 || len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], "did not change") {
+		t.Errorf("stuck chains: interval %d, pilot %d sweeps, warnings %q", rep.Interval, rep.PilotSweeps, rep.Warnings)
+	}
+	// With this seed chain 0 is stuck in a stripe state (|m| ≈ 0.04) and
+	// the others are ordered: the case of chains frozen apart.
+	if m0, m1 := math.Abs(lattice.Magnetization(st.Field(0))), math.Abs(lattice.Magnetization(st.Field(1))); m0 == m1 {
+		t.Errorf("stuck chains: |m| = %g in chains 0 and 1: the test no longer has chains frozen in different states", m0)
 	}
 	if _, _, err := MakeStack(context.Background(), m, "nope", phi4.DatasetSettings{Samples: 1}, nil); err == nil {
 		t.Error("unknown sampler accepted")

@@ -577,7 +577,7 @@ func IntegratedTime(chains [][]float64, s AutocorrSettings) (TauInt, error) {
 
 // ExponentialTime estimates τ_exp of the chains by the fit of spec §7.1 (see
 // ExponentialTimeFromRho); the noise level of ρ uses the τ_int window of
-// s.Method.
+// s.Method. When the fit fails it returns the error with a NaN τ_exp.
 func ExponentialTime(chains [][]float64, s AutocorrSettings) (TauExp, error) {
 	a, err := AnalyzeAutocorr(chains, s)
 	if err != nil {

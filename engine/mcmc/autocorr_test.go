@@ -1,6 +1,7 @@
 package mcmc
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -649,6 +650,9 @@ func TestAutocorrErrors(t *testing.T) {
 		}
 		if !strings.HasPrefix(err.Error(), "mcmc: ") || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %q, want it to start with \"mcmc: \" and contain %q", c.name, err, c.want)
+		}
+		if zero := c.want == "zero variance"; errors.Is(err, ErrZeroVariance) != zero {
+			t.Errorf("%s: errors.Is(%q, ErrZeroVariance) = %v", c.name, err, !zero)
 		}
 		for _, f := range []func() error{
 			func() error { _, err := IntegratedTime(c.chains, c.s); return err },

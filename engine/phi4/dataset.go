@@ -118,7 +118,7 @@ type DatasetReport struct {
 	// pilot runs of all chains (Madras–Sokal window).
 	TauAbsM, TauAbsMErr     float64
 	TauEnergy, TauEnergyErr float64
-	TauReliable             bool // both pilot estimates reliable (≥ 50 τ_int, window found)
+	TauReliable             bool // every pilot estimate reliable (≥ 50 τ_int, window found); false when frozen chains allowed none
 	Interval                int  // sweeps between stored fields
 	Stored                  int  // fields handed to the sink
 	Sweeps                  int  // total sweeps over all chains
@@ -254,7 +254,8 @@ func MakeChainDataset(ctx context.Context, ens Ensemble, s DatasetSettings, sink
 		absM := make([][]float64, s.Chains)
 		ener := make([][]float64, s.Chains)
 		n := s.PilotSweeps
-		var frozen []string // observables without variance in the last pilot
+		var frozen []string // observables no chain changed in the last pilot
+		var allFrozen bool
 		for {
 			done = 0
 			total = s.Chains * n
@@ -278,9 +279,11 @@ func MakeChainDataset(ctx context.Context, ens Ensemble, s DatasetSettings, sink
 			if err != nil {
 				return rep, err
 			}
-			// An observable that never changes (a frozen chain: an Ising
-			// chain deep in the ordered phase keeps |m| = 1 and E/L² = −2)
-			// has no τ_int and sets no spacing; it is reported, not an error.
+			// An observable that no chain changes (frozen chains: an Ising
+			// chain deep in the ordered phase keeps |m| = 1 and E/L² = −2,
+			// or a Metropolis chain stuck in a stripe state) has no τ_int
+			// and sets no spacing; it is reported, not an error, and not
+			// run longer.
 			reliable := true
 			var failed []error
 			frozen = frozen[:0]
@@ -289,9 +292,14 @@ func MakeChainDataset(ctx context.Context, ens Ensemble, s DatasetSettings, sink
 				series   [][]float64
 				tau, err *float64
 			}{{"|m|", absM, &rep.TauAbsM, &rep.TauAbsMErr}, {"E/L²", ener, &rep.TauEnergy, &rep.TauEnergyErr}} {
+				if everyChainConstant(o.series) {
+					*o.tau, *o.err = 0, 0
+					frozen = append(frozen, o.name)
+					continue
+				}
 				ti, err := mcmc.IntegratedTime(o.series, mcmc.AutocorrSettings{})
 				switch {
-				case errors.Is(err, mcmc.ErrZeroVariance):
+				case errors.Is(err, mcmc.ErrZeroVariance): // constant to rounding
 					*o.tau, *o.err = 0, 0
 					frozen = append(frozen, o.name)
 				case err != nil:
@@ -302,20 +310,21 @@ func MakeChainDataset(ctx context.Context, ens Ensemble, s DatasetSettings, sink
 				}
 			}
 			if len(failed) > 0 {
-				return rep, fmt.Errorf("phi4: pilot autocorrelation of the %s chains at L = %d: %v", ens.Name, L, errors.Join(failed...))
+				return rep, fmt.Errorf("phi4: pilot autocorrelation of the %s chains at L = %d: %w", ens.Name, L, errors.Join(failed...))
 			}
-			rep.TauReliable = reliable
+			allFrozen = len(frozen) == 2
+			rep.TauReliable = reliable && !allFrozen // nothing measured is not reliable
 			rep.PilotSweeps = n
-			if rep.TauReliable || 2*n > s.MaxPilotSweeps {
+			if reliable || 2*n > s.MaxPilotSweeps {
 				break
 			}
 			n *= 2
 		}
-		if !rep.TauReliable {
+		if !rep.TauReliable && !allFrozen {
 			rep.Warnings = append(rep.Warnings, fmt.Sprintf("τ_int not reliable after a pilot of %d sweeps per chain: the spacing may be too short", rep.PilotSweeps))
 		}
 		if len(frozen) > 0 {
-			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s took one value in all %d pilot sweeps of every chain (frozen chains, e.g. deep in the ordered phase): no τ_int, and it sets no spacing", strings.Join(frozen, " and "), rep.PilotSweeps))
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s did not change in %d pilot sweeps of any chain (frozen chains, e.g. deep in the ordered phase, or a local sampler stuck in one state): no τ_int, so it sets no spacing, and fields of a frozen chain repeat its state", strings.Join(frozen, " and "), rep.PilotSweeps))
 		}
 		interval = max(1, int(math.Ceil(s.Spacing*math.Max(rep.TauAbsM, rep.TauEnergy))))
 	}
@@ -378,4 +387,18 @@ func MakeStack(ctx context.Context, m Model, s DatasetSettings, progress func(Da
 		return nil
 	}, progress)
 	return st, rep, err
+}
+
+// everyChainConstant reports whether every chain of series keeps its first
+// value (chains frozen in different states have variance between chains,
+// but no autocorrelation to measure).
+func everyChainConstant(series [][]float64) bool {
+	for _, ch := range series {
+		for _, v := range ch {
+			if v != ch[0] {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -57,7 +57,10 @@ type ScaleRelaxation struct {
 	// Energy is τ_int (MALA steps) of Ē_j(φ̄_j(t) | φ_j), each chain
 	// centred on its own mean (the conditional mean at its φ_j).
 	Energy mcmc.TauInt
-	Exp    mcmc.TauExp // NaN where its fit failed (mcmc.AutocorrAnalysis.ExpErr)
+	// Exp is τ_exp of the same chains; where its fit fails (ρ(t) that does
+	// not decay) it is left zero and ExpErr says why.
+	Exp    mcmc.TauExp
+	ExpErr string `json:",omitempty"`
 }
 
 // ConditionalRelaxation measures, at every scale j of m, the integrated
@@ -140,6 +143,9 @@ func ConditionalRelaxation(ctx context.Context, m *Model, fields lattice.Stack, 
 		n := m.L >> j
 		r := ScaleRelaxation{Level: j, Dim: 3 * n * n, Weight: float64(3*n*n) / float64(m.L*m.L),
 			Energy: a.Int, Exp: a.Exp, Local: set.Local}
+		if a.ExpErr != nil {
+			r.Exp, r.ExpErr = mcmc.TauExp{}, a.ExpErr.Error()
+		}
 		for i := range deltas {
 			r.Delta += deltas[i] / float64(nc)
 			r.Acceptance += accs[i] / float64(nc)
