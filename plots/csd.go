@@ -28,6 +28,9 @@ func CSDFigure(title, xName string, pts []experiment.CSDPoint, x func(experiment
 	for ki, k := range keys {
 		var xs, y, e []float64
 		for _, p := range bySampler[k] {
+			if !(p.Tau > 0) { // undefined (frozen chains): nothing to draw on a log axis
+				continue
+			}
 			xs, y, e = append(xs, x(p)), append(y, p.Tau), append(e, p.TauErr)
 		}
 		name := k

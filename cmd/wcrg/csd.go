@@ -146,6 +146,10 @@ The quick preset (--quick) runs L = 8, 16, 32 with metropolis, cluster and wcrg.
 						p.update(true, "L=%d β=%g %s: τ_GD = %.0f iterations (ξ = %.3g)", pt.L, pt.Beta, pt.Sampler, pt.Tau, pt.Xi)
 						return
 					}
+					if !(pt.Tau > 0) {
+						p.update(true, "L=%d β=%g %s: no τ (%s)", pt.L, pt.Beta, pt.Sampler, pt.Note)
+						return
+					}
 					p.update(true, "L=%d β=%g %s: τ = %.3g ± %.2g (ξ = %.3g)", pt.L, pt.Beta, pt.Sampler, pt.Tau, pt.TauErr, pt.Xi)
 				},
 				func(s string) { p.update(false, "%s", s) })

@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -132,7 +133,7 @@ type CSDPoint struct {
 	XiErr    float64
 	Binder   float64
 	Sampler  string
-	Tau      float64 // τ_int in full-field sweeps (MALA: steps; WC-RG: cost-weighted)
+	Tau      float64 // τ_int in full-field sweeps (MALA: steps; WC-RG: cost-weighted); 0 where undefined (Note says why)
 	TauErr   float64
 	Seconds  float64                // wall time of the measurement
 	PerScale []wcrg.ScaleRelaxation `json:",omitempty"`
@@ -393,12 +394,18 @@ func runIsingCSD(ctx context.Context, set CSDSettings, progress func(CSDPoint), 
 					return out, err
 				}
 				r, err := phi4.MeasureChainTau(ctx, ens, phi4.TauSettings{Seed: set.Seed}, nil)
-				if err != nil {
+				switch {
+				case errors.Is(err, mcmc.ErrZeroVariance):
+					// Deep in the ordered phase (a β-scan past β_c) the
+					// chains freeze: no τ, and the point stays out of the fits.
+					p.Note = "frozen: |m| or E never changed, no τ"
+				case err != nil:
 					return out, err
-				}
-				p.Tau, p.TauErr = r.AbsM.Tau, r.AbsM.TauErr
-				if !r.AbsM.Reliable() {
-					p.Note = "short run"
+				default:
+					p.Tau, p.TauErr = r.AbsM.Tau, r.AbsM.TauErr
+					if !r.AbsM.Reliable() {
+						p.Note = "short run"
+					}
 				}
 				p.Seconds = time.Since(t0).Seconds()
 				out = append(out, p)
@@ -425,6 +432,9 @@ func FitZXi(points []CSDPoint) map[string]PowerLaw {
 func fitTau(points []CSDPoint, x func(CSDPoint) float64) map[string]PowerLaw {
 	bySampler := map[string][3][]float64{}
 	for _, p := range points {
+		if !(p.Tau > 0) { // undefined (frozen chains)
+			continue
+		}
 		v := bySampler[p.Sampler]
 		v[0], v[1], v[2] = append(v[0], x(p)), append(v[1], p.Tau), append(v[2], p.TauErr)
 		bySampler[p.Sampler] = v

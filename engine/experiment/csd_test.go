@@ -3,6 +3,7 @@ package experiment
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/wcrglab/wcrg/engine/wcrg"
@@ -69,5 +70,22 @@ func TestCSDRefusesRepeats(t *testing.T) {
 		if _, err := RunCSD(context.Background(), set, nil, nil); err == nil {
 			t.Errorf("%+v accepted", set)
 		}
+	}
+}
+
+// TestCSDIsingFrozenPoint: a β-scan that reaches deep into the ordered
+// phase (β = 10) freezes Wolff's |m| at 1. That point gets a note and no τ,
+// stays out of the fits, and the study goes on (it used to abort).
+func TestCSDIsingFrozenPoint(t *testing.T) {
+	set := CSDSettings{Model: "ising", Sides: []int{8}, Betas: []float64{0.3, 10}, Samplers: []string{"wolff"}, Fields: 50, Seed: 3}
+	pts, err := RunCSD(context.Background(), set, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pts) != 2 || !(pts[0].Tau > 0) || pts[1].Tau != 0 || !strings.Contains(pts[1].Note, "frozen") {
+		t.Fatalf("points %+v", pts)
+	}
+	if _, ok := FitZXi(pts)["wolff"]; ok {
+		t.Error("a τ fit through a single measured point and a frozen one")
 	}
 }
