@@ -63,6 +63,8 @@ import (
 //	  + detail variance on hats of |∇φ_j| (scratch)     0.088     0.040          4.9 % (φ̄_2,2)
 //	coarsest model on 4×4 (levels 3)                    0.103     0.189          9.6 % (φ_4)
 //	db8 instead of db4 for the model (1500 iterations)  0.150     0.110          11.3 % (φ̄_2,2)
+//	quadratic window half-width 6 (300 iterations)      0.097     0.024          2.5 % (φ̄_2,2)
+//	quadratic window half-width 2 (300 iterations)      0.130     0.024          4.0 % (φ̄_2,2)
 //
 // On this test's data the converged finest scale gives 0.123 (histogram
 // 0.071). 'wcrg diagnose' puts the jump at the finest conditional's
