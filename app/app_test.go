@@ -259,9 +259,10 @@ func TestGenerateData(t *testing.T) {
 	}
 
 	// Ising spins at β_c, coarse-grained by one db4 level: 8×8 fields that
-	// are no longer ±1; without coarse-graining, ±1 spins.
+	// are no longer ±1; dequantized (the default): ±1 plus noise, signs kept
+	// at nearly every site; kept as drawn: ±1 spins.
 	f.model.SetSelected(genIsing)
-	f.isingLevels.SetSelected("1")
+	f.isingFinest.SetSelected("coarse-grained by 1 db4 level")
 	a.GenerateData(f)
 	if err := a.jobs.Wait(); err != nil {
 		t.Fatal(err)
@@ -273,17 +274,38 @@ func TestGenerateData(t *testing.T) {
 	if v := d.Stack.Data[0]; v == 1 || v == -1 {
 		t.Errorf("coarse-grained value %g is a spin", v)
 	}
-	f.isingLevels.SetSelected("0")
+	f.isingFinest.SetSelected("±1 spins as drawn")
 	a.GenerateData(f)
 	if err := a.jobs.Wait(); err != nil {
 		t.Fatal(err)
 	}
-	for _, v := range a.state.Data.Stack.Data {
+	spins := a.state.Data.Stack
+	for _, v := range spins.Data {
 		if v != 1 && v != -1 {
 			t.Fatalf("Ising spin %g", v)
 		}
 	}
-	f.isingLevels.SetSelected("3")
+	f.isingFinest.SetSelected(isingFinestChoices[0])
+	a.GenerateData(f)
+	if err := a.jobs.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	d = a.state.Data
+	// The same seed draws the same spins; noise of σ = 0.35 flips the sign
+	// of 0.4 % of the sites (|noise| > 1), so at most a few of these 5120.
+	var flipped int
+	for k, v := range d.Stack.Data {
+		if v == 1 || v == -1 {
+			t.Fatalf("dequantized value %g is a spin", v)
+		}
+		if (v > 0) != (spins.Data[k] > 0) {
+			flipped++
+		}
+	}
+	if d.Kind != "ising" || d.Stack.L != 16 || flipped > 60 || !strings.Contains(strings.Join(d.Notes, " "), "dequantized") && !strings.Contains(d.Name, "dequantized") {
+		t.Errorf("dequantized Ising data %s (%d signs flipped): %+v", d.Name, flipped, d.Notes)
+	}
+	f.isingFinest.SetSelected("coarse-grained by 3 db4 levels")
 	f.L.SetSelected("8")
 	if _, _, _, _, err := f.isingSettings(); err == nil {
 		t.Error("3 levels of 8×8 spins accepted")
@@ -400,6 +422,12 @@ func TestLoadSidecars(t *testing.T) {
 		{"Ising coarse-grained", `{"schema": "wcrg-lab/coarse/v1", "file": "f.npy", "levels": 2, "wavelet": "db4", "source_dataset": {"model": "ising", "beta": 0.4407}}`,
 			func(d *Dataset) bool { return d.Kind == "ising" && d.Beta == 0.4407 }},
 		{"φ⁴ coarse-grained: not φ⁴ at β", `{"schema": "wcrg-lab/coarse/v1", "file": "f.npy", "levels": 1, "wavelet": "db4", "source_dataset": {"model": "phi4", "beta": 0.68}}`,
+			func(d *Dataset) bool { return d.Kind == "" && d.Beta == 0 }},
+		{"Ising dequantized", `{"schema": "wcrg-lab/dequantized/v1", "file": "f.npy", "sigma": 0.35, "source_dataset": {"model": "ising", "beta": 0.4407}}`,
+			func(d *Dataset) bool {
+				return d.Kind == "ising" && d.Beta == 0.4407 && strings.Contains(strings.Join(d.Notes, ";"), "std 0.35")
+			}},
+		{"φ⁴ with noise: not φ⁴ at β", `{"schema": "wcrg-lab/dequantized/v1", "file": "f.npy", "sigma": 0.35, "source_dataset": {"model": "phi4", "beta": 0.68}}`,
 			func(d *Dataset) bool { return d.Kind == "" && d.Beta == 0 }},
 		{"maps of one patch each", `{"schema": "wcrg-lab/lensing-fields/v1", "file": "f.npy", ` + prep + `, "fields": 4, "maps": 4, "command": "wcrg lensing prep"}`,
 			func(d *Dataset) bool { return d.Kind == "lensing" && d.FieldsPerMap == 0 && d.PixelArcmin == 0 }},

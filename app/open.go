@@ -105,6 +105,11 @@ func readSidecar(d *Dataset, path string) {
 		Source  *generated `json:"source_dataset"`
 		Command string     `json:"command"`
 	}
+	var dequantized struct {
+		Sigma   float64    `json:"sigma"`
+		Source  *generated `json:"source_dataset"`
+		Command string     `json:"command"`
+	}
 	var prep struct {
 		Prep        lensing.Prep `json:"prep"`
 		Fields      int          `json:"fields"`
@@ -134,7 +139,7 @@ func readSidecar(d *Dataset, path string) {
 		command(gen.Command)
 	case fieldio.ReadSidecar(path, "wcrg-lab/coarse/v1", &coarse):
 		// Coarse-grained φ⁴ is not φ⁴ at its β (the Hamiltonian tab would
-		// overlay the microscopic terms); coarse-grained Ising is how the
+		// overlay the microscopic terms); coarse-grained Ising is one way the
 		// app's own Generate-data form makes Ising data.
 		if src := coarse.Source; src != nil {
 			if src.Model == "ising" {
@@ -144,6 +149,17 @@ func readSidecar(d *Dataset, path string) {
 		}
 		d.Notes = append(d.Notes, fmt.Sprintf("coarse-grained by %d %s levels", coarse.Levels, coarse.Wavelet))
 		command(coarse.Command)
+	case fieldio.ReadSidecar(path, "wcrg-lab/dequantized/v1", &dequantized):
+		// Dequantized spins keep their model and β ('wcrg dequantize');
+		// noise on continuous fields makes them another model.
+		if src := dequantized.Source; src != nil {
+			if src.Model == "ising" {
+				d.Kind, d.Beta = src.Model, src.Beta
+			}
+			command(src.Command)
+		}
+		d.Notes = append(d.Notes, fmt.Sprintf("dequantized: Gaussian noise of std %g added", dequantized.Sigma))
+		command(dequantized.Command)
 	case fieldio.ReadSidecar(path, "wcrg-lab/lensing-fields/v1", &prep):
 		if err := prep.Prep.Validate(); err != nil {
 			d.Notes = append(d.Notes, fmt.Sprintf("%s: %v; preprocessing not recorded", fieldio.SidecarPath(path), err))

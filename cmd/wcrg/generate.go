@@ -71,7 +71,7 @@ Fourier space by default (--sampler exact), or by Monte Carlo.
 ising: spins ±1 (stored as floats) with weight exp(β Σ_<xy> s_x s_y), by default at
 β_c = ln(1+√2)/2 ≈ 0.4407; samplers wolff (single-cluster, the default), sw
 (Swendsen–Wang) or metropolis. The finest scale is discrete: to fit WC-RG, first
-coarse-grain the stack (wcrg coarsen) and model the coarse fields.
+dequantize the stack (wcrg dequantize), or coarse-grain it (wcrg coarsen).
 
 The .npy file is valid after every stored field, so an interrupted run (Ctrl-C)
 keeps what it made; a JSON sidecar (same name, .json) records the model, β or m,

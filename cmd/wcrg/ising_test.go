@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
 	"math"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/wcrglab/wcrg/engine/fieldio"
@@ -55,6 +58,36 @@ func TestCLIIsing(t *testing.T) {
 		t.Errorf("coarse sidecar %+v: want 300 fields of 4×4 with the source's sidecar", cs)
 	}
 	cliExists(t, coarse, fieldio.SidecarPath(coarse))
+
+	// The documented WC-RG route: dequantize, reproducibly, keeping the
+	// signs of all but a few sites (|noise| > 1 at σ = 0.35: 0.4 %).
+	dq := filepath.Join(dir, "dq.npy")
+	var ds dequantizedSidecar
+	cliJSON(t, &ds, "dequantize", "--seed", "4", "--out", dq, spins)
+	if ds.Sigma != ising.DefaultDequantizeSigma || ds.Fields != 300 || ds.L != 16 || len(ds.Values) != 2 || ds.Dataset == nil || ds.Dataset.Model != "ising" {
+		t.Errorf("dequantized sidecar %+v", ds)
+	}
+	dst, _, err := fieldio.Read(dq, fieldio.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var flipped int
+	for k, v := range dst.Data {
+		if (v > 0) != (st.Data[k] > 0) {
+			flipped++
+		}
+	}
+	if f := float64(flipped) / float64(len(dst.Data)); f > 0.01 {
+		t.Errorf("%.2f %% of the signs flipped by noise of σ = 0.35 (expected 0.4 %%)", 100*f)
+	}
+	again := filepath.Join(dir, "dq2.npy")
+	cliJSON(t, &ds, "dequantize", "--seed", "4", "--out", again, spins)
+	if a, _, err := fieldio.Read(again, fieldio.Options{}); err != nil || !slices.Equal(a.Data, dst.Data) {
+		t.Errorf("the same seed gave different fields (%v)", err)
+	}
+	if code, _, errs := cliRun(context.Background(), "dequantize", "--sigma", "0", "--out", filepath.Join(dir, "x.npy"), spins); code == 0 || !strings.Contains(errs, "positive noise std") {
+		t.Errorf("--sigma 0: exit %d, %s", code, errs)
+	}
 
 	var res struct {
 		Points []struct {

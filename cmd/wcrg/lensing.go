@@ -212,14 +212,8 @@ mapped back to κ, and 'wcrg lensing stats' maps fields back before measuring.`,
 			if len(args) != 1 {
 				return usagef("want one file of κ maps")
 			}
-			if *out == "" {
-				return usagef("--out is required")
-			}
-			if !strings.EqualFold(filepath.Ext(*out), ".npy") {
-				return usagef("--out %s: the output must be a .npy file", *out)
-			}
-			if sameFile(*out, args[0]) {
-				return usagef("--out %s is the input file: choose another name (the input would be overwritten)", *out)
+			if err := checkNpyOut(*out, args[0]); err != nil {
+				return err
 			}
 			set := lensing.PrepSettings{Downsample: *down, Patch: *patch, PatchMode: lensing.PatchMode(*mode), Seed: *seed,
 				Transform: lensing.Transform(*tr), Standardize: *std}

@@ -58,6 +58,7 @@ func commands() []*command {
 		diagnoseCommand(),
 		basesCommand(),
 		coarsenCommand(),
+		dequantizeCommand(),
 		hamiltonianCommand(),
 		lensingSynthCommand(),
 		lensingPrepCommand(),

@@ -298,6 +298,20 @@ func saveFigures(dir string, figs []namedFigure) ([]string, error) {
 	return files, nil
 }
 
+// checkNpyOut checks the --out flag of a command that turns the file input
+// into a new .npy stack: given, a .npy name, and not the input itself.
+func checkNpyOut(out, input string) error {
+	switch {
+	case out == "":
+		return usagef("--out is required")
+	case !strings.EqualFold(filepath.Ext(out), ".npy"):
+		return usagef("--out %s: the output must be a .npy file", out)
+	case sameFile(out, input):
+		return usagef("--out %s is the input file: choose another name (the input would be overwritten)", out)
+	}
+	return nil
+}
+
 // sameFile reports whether the paths a and b name one existing file (or
 // are the same path).
 func sameFile(a, b string) bool {

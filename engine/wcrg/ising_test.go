@@ -2,6 +2,7 @@ package wcrg
 
 import (
 	"context"
+	"math"
 	"os"
 	"testing"
 	"time"
@@ -12,7 +13,101 @@ import (
 	"github.com/wcrglab/wcrg/engine/wavelet"
 )
 
-// TestIsingFromFirstCoarseScale is the Ising route of issue 9: the finest
+// TestIsingDequantized is WC-RG on Ising data (issue 9) with a dequantized
+// finest scale, the route the tools recommend ('wcrg dequantize'):
+// critical spins (β_c, L = 32, Wolff) plus Gaussian noise of std σ = 0.35
+// (ising.Dequantize) have a density whose energy is close to the ansatz (a
+// double well per site, and the Ising bond between the signs of
+// neighbours, which the pair potential represents). A model is fitted on
+// 2000 such fields with maximum likelihood at every scale and 12×12 pair
+// potentials, and 500 generated fields must match 500 held-out ones with
+// the quality criteria of the generation issue (judgeGeneration), each
+// judged against its noise floor.
+//
+// It is closer than the coarse-grained route (TestIsingFromFirstCoarseScale)
+// but passes on two data sets of four, so it runs only with
+// WCRG_ACCEPTANCE=1 and issue 9 stays open:
+//
+//	data set (L = 32, β_c, 2000 + 500 fields)      spectrum (limit)   histogram L1 (limit)   worst std
+//	generate --seed 41, noise numpy seed 5          0.067 (0.073)      0.029 (0.038)          2.7 % (φ̄_2,3)  accepted
+//	generate --seed 42, noise numpy seed 6          0.055 (0.073)      0.027 (0.030)          3.6 %, 1.6σ    accepted
+//	generate --seed 41, dequantize --seed 5         0.076 (0.074)      0.035 (0.038)          4.5 %, 3.3σ    rejected
+//	this test (in-process data)                     0.075 (0.050)      0.068 (0.052)          3.9 %, 3.7σ    rejected
+//
+// The Binder cumulant matches on all four (within 0.011). The spectrum
+// error sits where the coarse-grained route's does, at radial bin 10 (+7.6
+// %, 6σ on the third set): the aliasing band of the finest db4 level. The
+// spins sign(φ) of the generated fields have a bond energy 0.7–1.2 % above
+// the data's (here E/L² −1.409 ± 0.004 against −1.425 ± 0.002, logged): the
+// generated fields hold a few more values near 0 (8.1 % against 7.6 %
+// within 0.5 of 0), which the histogram L1 measures too.
+func TestIsingDequantized(t *testing.T) {
+	if os.Getenv("WCRG_ACCEPTANCE") == "" {
+		t.Skip("acceptance measurement of issue 9, dequantized route (set WCRG_ACCEPTANCE=1; about 3 minutes); it does not pass on this data set")
+	}
+	start := time.Now()
+	spins, _, err := ising.MakeStack(context.Background(), ising.Model{L: 32, Beta: ising.BetaC}, ising.AlgWolff,
+		phi4.DatasetSettings{Samples: 2500, Seed: 41}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := ising.Dequantize(spins, ising.DefaultDequantizeSigma, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	L := all.L
+	train := lattice.Stack{N: 2000, L: L, Data: all.Data[:2000*L*L]}
+	held := lattice.Stack{N: 500, L: L, Data: all.Data[2000*L*L:]}
+	set := DefaultSettings()
+	set.Seed = 5
+	set.MLFromLevel, set.PairNodes = 1, 12
+	m, err := Fit(context.Background(), train, set, Provenance{File: "ising L=32 β_c, dequantized σ = 0.35"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range m.FitWarnings() {
+		t.Log("fit warning: " + w)
+	}
+	tFit := time.Since(start)
+	res, err := Sample(context.Background(), m, SampleSettings{N: 500, Seed: 7}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("data and fit %s, sampling %s", tFit.Round(time.Second), (time.Since(start) - tFit).Round(time.Second))
+	for _, c := range []struct {
+		name string
+		s    lattice.Stack
+	}{{"held-out", held}, {"training", train}, {"generated", res.Fields}} {
+		e, se := signBondEnergy(c.s)
+		t.Logf("spins sign(φ), %-9s fields: E/L² %.4f ± %.4f", c.name, e, se)
+	}
+	judgeGeneration(t, held, train, res.Fields, true)
+}
+
+// signBondEnergy returns the mean Ising energy per site, −Σ_bonds s s'/L²,
+// of the spins s = sign(φ) of the fields, and its standard error.
+func signBondEnergy(s lattice.Stack) (mean, se float64) {
+	m := ising.Model{L: s.L, Beta: ising.BetaC}
+	spins := make([]float64, s.L*s.L)
+	var e1, e2 float64
+	for i := 0; i < s.N; i++ {
+		for k, v := range s.Field(i).Data {
+			spins[k] = 1
+			if v < 0 {
+				spins[k] = -1
+			}
+		}
+		e := m.Energy(spins) / float64(s.L*s.L)
+		e1 += e
+		e2 += e * e
+	}
+	n := float64(s.N)
+	mean = e1 / n
+	return mean, math.Sqrt((e2/n - mean*mean) / (n - 1))
+}
+
+// TestIsingFromFirstCoarseScale is the first Ising route tried for issue 9,
+// kept as a measurement: the finest
 // scale of ±1 spins is discrete, so WC-RG models the first coarse-grained
 // field (db4, γ = 1; wavelet.CoarseGrain, `wcrg coarsen`), from that scale
 // down. Critical Ising spins (β_c, L = 128, Wolff) are coarse-grained twice
@@ -29,7 +124,7 @@ import (
 // conditional, run at the data's own φ_1, gives details 7 % too broad on
 // the diagonal channel.
 //
-// It runs only with WCRG_ACCEPTANCE=1 because it does not pass yet. With the
+// It runs only with WCRG_ACCEPTANCE=1 because it does not pass. With the
 // acceptance of the generation issue (Accept: floors averaged over the four
 // training slices, 0.063 for the spectrum and 0.039 for the histogram here):
 //
@@ -48,8 +143,7 @@ import (
 // diagnose'): each conditional matches its own moments at the data's φ_j,
 // but the φ_{j−1} it generates differ from the data's in ways its form
 // cannot express (too many values between the two magnetized phases), and
-// the next, finer conditional answers with broader details. Issue 9 stays
-// open on this.
+// the next, finer conditional answers with broader details.
 //
 // Measured since, on 'wcrg generate ising --L 128 --n 2500 --seed 31'
 // coarse-grained twice (2000 training, 500 held-out fields; floor 0.027,
@@ -79,7 +173,7 @@ import (
 // phases (8.6 % against 8.3 % within 0.3σ of 0).
 func TestIsingFromFirstCoarseScale(t *testing.T) {
 	if os.Getenv("WCRG_ACCEPTANCE") == "" {
-		t.Skip("acceptance measurement of issue 9 (set WCRG_ACCEPTANCE=1); not yet passing")
+		t.Skip("acceptance measurement of issue 9, coarse-grained route (set WCRG_ACCEPTANCE=1); it does not pass")
 	}
 	start := time.Now()
 	spins, _, err := ising.MakeStack(context.Background(), ising.Model{L: 128, Beta: ising.BetaC}, ising.AlgWolff,

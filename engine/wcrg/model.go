@@ -408,7 +408,7 @@ func (m *Model) FitWarnings() []string {
 		}
 		switch {
 		case math.IsNaN(d.ScoreLoss) || math.IsInf(d.ScoreLoss, 0) || math.IsInf(d.Cond, 0) || math.IsNaN(d.Cond):
-			out = append(out, fmt.Sprintf("%s: the score-matching problem is singular (κ = %g, loss %g): the data do not determine this energy (too few fields, or discrete values such as ±1 spins: coarse-grain them first)", name, d.Cond, d.ScoreLoss))
+			out = append(out, fmt.Sprintf("%s: the score-matching problem is singular (κ = %g, loss %g): the data do not determine this energy (too few fields, or discrete values such as ±1 spins: dequantize them first, wcrg dequantize)", name, d.Cond, d.ScoreLoss))
 		case d.Cond > 1e14:
 			out = append(out, fmt.Sprintf("%s: the score-matching Hessian is nearly singular (κ = %.3g): its parameters are poorly determined", name, d.Cond))
 		}
