@@ -43,7 +43,7 @@ const (
 
 // Choices of the Ising data's finest scale (the "Finest scale (Ising)" field).
 var isingFinestChoices = []string{
-	fmt.Sprintf("dequantized, noise σ = %g (WC-RG route)", ising.DefaultDequantizeSigma),
+	fmt.Sprintf("dequantized, noise σ = %g (for WC-RG)", ising.DefaultDequantizeSigma),
 	"coarse-grained by 1 db4 level",
 	"coarse-grained by 2 db4 levels",
 	"coarse-grained by 3 db4 levels",
@@ -58,15 +58,17 @@ type isingFinest struct {
 	Levels int
 }
 
-// parseIsingFinest reads one of isingFinestChoices.
+// parseIsingFinest reads one of isingFinestChoices; anything else (no
+// choice, or a remembered one that no longer exists) is the default,
+// dequantization.
 func parseIsingFinest(choice string) isingFinest {
 	switch i := slices.Index(isingFinestChoices, choice); {
-	case i == 0:
-		return isingFinest{Sigma: ising.DefaultDequantizeSigma}
 	case i >= 1 && i <= 3:
 		return isingFinest{Levels: i}
+	case i == len(isingFinestChoices)-1:
+		return isingFinest{}
 	}
-	return isingFinest{}
+	return isingFinest{Sigma: ising.DefaultDequantizeSigma}
 }
 
 func newGenDataForm() *genDataForm {
@@ -316,7 +318,7 @@ func (a *App) generateIsing(f *genDataForm) {
 				return nil, err
 			}
 			name = fmt.Sprintf("Ising, L = %d, β = %g, dequantized with σ = %g (%s, seed %d)", m.L, m.Beta, fin.Sigma, alg, set.Seed)
-			notes = append(notes, fmt.Sprintf("±1 spins plus Gaussian noise of std %g: WC-RG's route for the discrete finest scale (fit with ML from level 1 and 12×12 pair potentials); sign(φ) gives the spins back", fin.Sigma))
+			notes = append(notes, fmt.Sprintf("±1 spins plus Gaussian noise of std %g, so that WC-RG has a density to fit (best with ML from level 1 and 12×12 pair potentials); sign(φ) gives the spins back", fin.Sigma))
 		case fin.Levels > 0:
 			report(Progress{Fraction: 1, Text: "coarse-graining"})
 			db4, err := wavelet.New("db4")
