@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/wcrglab/wcrg/engine/fieldio"
+	"github.com/wcrglab/wcrg/engine/ising"
 	"github.com/wcrglab/wcrg/engine/lattice"
 	"github.com/wcrglab/wcrg/engine/wcrg"
 	"github.com/wcrglab/wcrg/widgets"
@@ -292,7 +293,8 @@ func TestGenerateData(t *testing.T) {
 	}
 	d = a.state.Data
 	// The same seed draws the same spins; noise of σ = 0.35 flips the sign
-	// of 0.4 % of the sites (|noise| > 1), so at most a few of these 5120.
+	// of 0.2 % of the sites (noise beyond 1 against the spin), about 11 of
+	// these 5120.
 	var flipped int
 	for k, v := range d.Stack.Data {
 		if v == 1 || v == -1 {
@@ -496,5 +498,25 @@ func TestBootstrapPlan(t *testing.T) {
 	}
 	if set, warn, err := bootstrapPlan(m, data, 0); err != nil || set.Replicates != 0 || warn != "" {
 		t.Errorf("no bootstrap: %+v %q %v", set, warn, err)
+	}
+}
+
+// TestParseIsingFinest: every choice of the form maps to its treatment, and
+// no choice, or a remembered one that no longer exists, to the default
+// (dequantization), never silently to raw spins.
+func TestParseIsingFinest(t *testing.T) {
+	want := []isingFinest{{Sigma: ising.DefaultDequantizeSigma}, {Levels: 1}, {Levels: 2}, {Levels: 3}, {}}
+	if len(want) != len(isingFinestChoices) {
+		t.Fatalf("%d choices, %d expectations", len(isingFinestChoices), len(want))
+	}
+	for i, c := range isingFinestChoices {
+		if got := parseIsingFinest(c); got != want[i] {
+			t.Errorf("%q: %+v, want %+v", c, got, want[i])
+		}
+	}
+	for _, c := range []string{"", "2"} {
+		if got := parseIsingFinest(c); got != want[0] {
+			t.Errorf("%q: %+v, want dequantization", c, got)
+		}
 	}
 }

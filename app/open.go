@@ -87,7 +87,8 @@ func newFileDataset(path string, st *lattice.Stack, info fieldio.Info) *Dataset 
 
 // readSidecar adds to d what the JSON document that WCRG Lab's commands
 // write beside a field file says: the generator and its β (`wcrg generate`;
-// for `wcrg coarsen` of such data only Ising keeps its kind), or the lensing
+// for `wcrg coarsen` and `wcrg dequantize` of such data only Ising keeps
+// its kind), or the lensing
 // preprocessing, the pixel scale and how many patches each map gave (`wcrg
 // lensing prep`, `wcrg lensing synth`). A sidecar that does not describe
 // the file is ignored; one whose counts disagree with the file is noted,

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 	"path/filepath"
 	"time"
 
@@ -85,7 +84,7 @@ spins it does not pass the generation acceptance (the spectrum is 9–10 % off);
 			side := coarseSidecar{Schema: "wcrg-lab/coarse/v1", Source: args[0], SourceL: st.L, Wavelet: b.Name(), Levels: *levels,
 				L: cs.L, Fields: cs.N, Std: lattice.Std(cs.Data), Kurtosis: lattice.Kurtosis(cs.Data),
 				Created: time.Now().UTC().Format(time.RFC3339), OutputFile: filepath.Base(*out),
-				Command: fmt.Sprintf("wcrg coarsen --wavelet %s --levels %d --out %s %s", b.Name(), *levels, *out, args[0])}
+				Command: "wcrg coarsen " + commandFlags(fs, "wavelet", "levels") + " " + shellQuote(args[0])}
 			if ds, ok := readDatasetSidecar(args[0]); ok {
 				side.Dataset = ds
 			}

@@ -60,7 +60,8 @@ func TestCLIIsing(t *testing.T) {
 	cliExists(t, coarse, fieldio.SidecarPath(coarse))
 
 	// The documented WC-RG route: dequantize, reproducibly, keeping the
-	// signs of all but a few sites (|noise| > 1 at σ = 0.35: 0.4 %).
+	// signs of all but a few sites (noise beyond 1 against the spin at
+	// σ = 0.35: Φ(−1/0.35) = 0.2 %).
 	dq := filepath.Join(dir, "dq.npy")
 	var ds dequantizedSidecar
 	cliJSON(t, &ds, "dequantize", "--seed", "4", "--out", dq, spins)
@@ -78,7 +79,7 @@ func TestCLIIsing(t *testing.T) {
 		}
 	}
 	if f := float64(flipped) / float64(len(dst.Data)); f > 0.01 {
-		t.Errorf("%.2f %% of the signs flipped by noise of σ = 0.35 (expected 0.4 %%)", 100*f)
+		t.Errorf("%.2f %% of the signs flipped by noise of σ = 0.35 (expected 0.2 %%)", 100*f)
 	}
 	again := filepath.Join(dir, "dq2.npy")
 	cliJSON(t, &ds, "dequantize", "--seed", "4", "--out", again, spins)

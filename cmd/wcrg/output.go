@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -296,6 +297,41 @@ func saveFigures(dir string, figs []namedFigure) ([]string, error) {
 		files = append(files, base+".{png,svg,pdf,csv}")
 	}
 	return files, nil
+}
+
+// commandFlags returns the flags of fs that were set on the command line,
+// and those named in always even when left at their defaults, as
+// "--name value" (booleans "--name" or "--name=false"), in fs's order and
+// quoted for a POSIX shell: the part of a command line that reproduces a
+// run, for the sidecars. --json, which changes only the output, is left out.
+func commandFlags(fs *flag.FlagSet, always ...string) string {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var parts []string
+	fs.VisitAll(func(f *flag.Flag) {
+		if f.Name == "json" || !set[f.Name] && !slices.Contains(always, f.Name) {
+			return
+		}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+			if f.Value.String() == "true" {
+				parts = append(parts, "--"+f.Name)
+			} else {
+				parts = append(parts, "--"+f.Name+"=false")
+			}
+			return
+		}
+		parts = append(parts, "--"+f.Name+" "+shellQuote(f.Value.String()))
+	})
+	return strings.Join(parts, " ")
+}
+
+// shellQuote returns s, single-quoted for a POSIX shell when it holds
+// anything but letters, digits and the characters of ordinary paths.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=.,/:@%") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // checkNpyOut checks the --out flag of a command that turns the file input

@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -68,5 +70,36 @@ func TestUndefinedTauShown(t *testing.T) {
 	}
 	if !strings.Contains(string(b), `"TauExp":null,"TauExpEr":null`) {
 		t.Errorf("tau point with a failed τ_exp fit: %s", b)
+	}
+}
+
+// TestCommandFlags: the command recorded in a sidecar holds the flags set
+// (and the named ones at their defaults), shell-quoted, without --json.
+func TestCommandFlags(t *testing.T) {
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	fs.Float64("sigma", 0.35, "")
+	fs.Uint64("seed", 1, "")
+	fs.Bool("crop", false, "")
+	fs.Bool("json", false, "")
+	fs.String("out", "", "")
+	fs.Int("patch", 0, "")
+	if err := fs.Parse([]string{"--crop", "--json", "--out", "my file's.npy"}); err != nil {
+		t.Fatal(err)
+	}
+	want := `--crop --out 'my file'\''s.npy' --sigma 0.35`
+	if got := commandFlags(fs, "sigma"); got != want {
+		t.Errorf("commandFlags = %s, want %s", got, want)
+	}
+}
+
+// TestDistinctValues: up to max distinct values are listed, sorted; more
+// give nil.
+func TestDistinctValues(t *testing.T) {
+	data := []float64{3, 1, 2, 1, 4, 5, 6, 7, 8, 8}
+	if got := distinctValues(data, 8); !slices.Equal(got, []float64{1, 2, 3, 4, 5, 6, 7, 8}) {
+		t.Errorf("8 values: %v", got)
+	}
+	if got := distinctValues(append(data, 9), 8); got != nil {
+		t.Errorf("9 values: %v", got)
 	}
 }

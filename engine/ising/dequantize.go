@@ -9,9 +9,10 @@ import (
 	"github.com/wcrglab/wcrg/engine/pcg"
 )
 
-// DefaultDequantizeSigma is the noise std σ of the documented WC-RG route
+// DefaultDequantizeSigma is the noise std σ of the dequantized WC-RG route
 // for Ising data (Dequantize): small enough that the two values of a spin
-// stay apart (|noise| > 1 flips the sign of 0.4 % of the sites), large
+// stay apart (noise beyond 1 against the spin, probability Φ(−1/0.35),
+// flips the sign of 0.2 % of the sites), large
 // enough that the site density has no gap for a scalar potential on hats
 // to resolve.
 const DefaultDequantizeSigma = 0.35
