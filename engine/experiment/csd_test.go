@@ -85,6 +85,18 @@ func TestCSDIsingFrozenPoint(t *testing.T) {
 	if len(pts) != 2 || !(pts[0].Tau > 0) || pts[1].Tau != 0 || !strings.Contains(pts[1].Note, "frozen") {
 		t.Fatalf("points %+v", pts)
 	}
+	// Checkerboard Metropolis at β = 0 accepts every flip: each sweep
+	// negates the whole lattice, so every chain keeps its own |m|. Chains
+	// frozen apart like this used to run to the sweep limit and report
+	// τ ≈ 5e5 ± 5e5.
+	set.Betas, set.Samplers = []float64{0}, []string{"metropolis"}
+	pts, err = RunCSD(context.Background(), set, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pts) != 1 || pts[0].Tau != 0 || !strings.Contains(pts[0].Note, "frozen") {
+		t.Fatalf("Metropolis at β = 0: %+v", pts)
+	}
 	if _, ok := FitZXi(pts)["wolff"]; ok {
 		t.Error("a τ fit through a single measured point and a frozen one")
 	}

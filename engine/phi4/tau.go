@@ -154,6 +154,11 @@ func MeasureChainTau(ctx context.Context, ens Ensemble, s TauSettings, progress 
 		added := n - res.Sweeps
 		res.SecPerSweep = time.Since(t0).Seconds() / float64(added)
 		res.Sweeps = n
+		if everyChainConstant(absM) {
+			// Chains frozen apart (each constant, in different states) have
+			// ρ(t) = 1 at every lag: the runs would double to MaxSweeps.
+			return res, fmt.Errorf("phi4: |m| of the %s chains at L = %d did not change in %d sweeps of any chain (frozen chains): %w", alg, L, n, mcmc.ErrZeroVariance)
+		}
 		a, err := mcmc.AnalyzeAutocorr(absM, mcmc.AutocorrSettings{})
 		if err != nil {
 			return res, fmt.Errorf("phi4: τ_int of |m| of the %s chains at L = %d: %w", alg, L, err)
