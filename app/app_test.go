@@ -4,6 +4,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -518,5 +519,26 @@ func TestParseIsingFinest(t *testing.T) {
 		if got := parseIsingFinest(c); got != want[0] {
 			t.Errorf("%q: %+v, want dequantization", c, got)
 		}
+	}
+}
+
+// TestIsingSettingsButton: the Fit form's "Ising settings" gives exactly
+// wcrg.IsingSettings (with the form's seed), which the engine's Ising
+// acceptance test measures.
+func TestIsingSettingsButton(t *testing.T) {
+	a := New(test.NewTempApp(t))
+	a.estimate.wave.SetSelected("db4")
+	a.estimate.pairNodes.SetText("0")
+	a.estimate.setIsing()
+	got, err := a.estimate.settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := wcrg.IsingSettings()
+	want.Seed = got.Seed
+	want.Basis = got.Basis // the form names the estimator's default basis
+	want.ML.Batch, want.ML.Steps, want.ML.Eta = 256, 10, 0.5
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Ising settings from the form\n%+v\nwant\n%+v", got, want)
 	}
 }

@@ -318,7 +318,7 @@ func (a *App) generateIsing(f *genDataForm) {
 				return nil, err
 			}
 			name = fmt.Sprintf("Ising, L = %d, β = %g, dequantized with σ = %g (%s, seed %d)", m.L, m.Beta, fin.Sigma, alg, set.Seed)
-			notes = append(notes, fmt.Sprintf("±1 spins plus Gaussian noise of std %g, so that WC-RG has a density to fit (best with ML from level 1 and 12×12 pair potentials); sign(φ) gives the spins back", fin.Sigma))
+			notes = append(notes, fmt.Sprintf("±1 spins plus Gaussian noise of std %g, so that WC-RG has a density to fit (Estimate tab: Ising settings; judge the first coarse scale); sign(φ) gives the spins back", fin.Sigma))
 		case fin.Levels > 0:
 			report(Progress{Fraction: 1, Text: "coarse-graining"})
 			db4, err := wavelet.New("db4")
@@ -329,7 +329,7 @@ func (a *App) generateIsing(f *genDataForm) {
 				return nil, err
 			}
 			name = fmt.Sprintf("Ising, L = %d, β = %g, coarse-grained by %d db4 levels to %d² (%s, seed %d)", m.L, m.Beta, fin.Levels, st.L, alg, set.Seed)
-			notes = append(notes, fmt.Sprintf("the ±1 spins were coarse-grained by %d levels of the db4 low-pass (γ = 1); WC-RG fits them, but generated fields miss the data's spectrum by 9–10 %% (dequantized spins come closer)", fin.Levels))
+			notes = append(notes, fmt.Sprintf("the ±1 spins were coarse-grained by %d levels of the db4 low-pass (γ = 1); WC-RG fits them, but generated fields miss the data's spectrum by 9–12 %% (dequantized spins come closer)", fin.Levels))
 		default:
 			notes = append(notes, "±1 spins: a discrete finest scale, which WC-RG's continuous conditionals do not model; dequantize (or coarse-grain) before fitting")
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/wcrglab/wcrg/engine/energy"
+	"github.com/wcrglab/wcrg/engine/estimate"
 	"github.com/wcrglab/wcrg/engine/mcmc"
 	"github.com/wcrglab/wcrg/engine/wavelet"
 	"github.com/wcrglab/wcrg/engine/wcrg"
@@ -34,13 +36,17 @@ type estimateTab struct {
 	levels, window, nodes           *widget.Entry
 	qlo, qhi                        *widget.Entry
 	mlIter, mlBatch, mlSteps, mlEta *widget.Entry
-	mlFrom, pairNodes               *widget.Entry
-	seed                            *widget.Entry
-	run, cancel                     *widget.Button
-	status                          *widget.Label
-	diag                            *widget.Label
-	curves, acceptance, potentials  *widgets.PlotView
-	content                         fyne.CanvasObject
+	// mlSweeps, mlWarmupSweeps and mlMaxStep let the ML chains relax by
+	// site sweeps (estimate.MLSettings), which Ising-like data need.
+	mlSweeps, mlWarmupSweeps, mlMaxStep *widget.Entry
+	mlFrom, pairNodes                   *widget.Entry
+	z2                                  *widget.Check // fit on ±φ (wcrg.Settings.Z2)
+	seed                                *widget.Entry
+	run, cancel                         *widget.Button
+	status                              *widget.Label
+	diag                                *widget.Label
+	curves, acceptance, potentials      *widgets.PlotView
+	content                             fyne.CanvasObject
 }
 
 func newEstimateTab(a *App) *estimateTab {
@@ -61,8 +67,12 @@ func newEstimateTab(a *App) *estimateTab {
 	t.mlBatch = intEntry(256, 1, 1000000)
 	t.mlSteps = intEntry(10, 1, 10000)
 	t.mlEta = floatEntry(0.5, 0.01, 2)
+	t.mlSweeps = intEntry(0, 0, 10000)
+	t.mlWarmupSweeps = intEntry(0, 0, 100000)
+	t.mlMaxStep = floatEntry(estimate.DefaultMaxStep, 0.01, 10)
 	t.mlFrom = intEntry(0, 0, 16)
 	t.pairNodes = intEntry(0, 0, energy.MaxPairNodes)
+	t.z2 = widget.NewCheck("fit on φ and −φ (Ising, φ⁴)", nil)
 	t.seed = intEntry(1, 0, 1<<31-1)
 	t.estimator.SetSelected(d.Estimator)
 
@@ -80,10 +90,16 @@ func newEstimateTab(a *App) *estimateTab {
 		widget.NewFormItem("ML batch", t.mlBatch),
 		widget.NewFormItem("ML MALA steps / iteration", t.mlSteps),
 		widget.NewFormItem("ML Newton step η", t.mlEta),
+		widget.NewFormItem("ML site sweeps / iteration (Ising: 1)", t.mlSweeps),
+		widget.NewFormItem("ML warm-up site sweeps (Ising: 30)", t.mlWarmupSweeps),
+		widget.NewFormItem("ML largest parameter step (sweeps: 1)", t.mlMaxStep),
 		widget.NewFormItem("sm: ML from level (0 = none)", t.mlFrom),
 		widget.NewFormItem("Pair potential nodes (ML scales, 0 = none)", t.pairNodes),
+		widget.NewFormItem("Z₂ symmetry", t.z2),
 		widget.NewFormItem("Seed", t.seed),
 	)
+	ising := widget.NewButton("Ising settings", t.setIsing)
+	ising.Importance = widget.LowImportance
 	t.run = widget.NewButtonWithIcon("Fit", theme.MediaPlayIcon(), t.start)
 	t.run.Importance = widget.HighImportance
 	t.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), func() { a.jobs.Cancel("fit") })
@@ -96,7 +112,7 @@ func newEstimateTab(a *App) *estimateTab {
 	t.acceptance = widgets.NewPlotView(a.exportFigure)
 	t.potentials = widgets.NewPlotView(a.exportFigure)
 
-	left := container.NewBorder(nil, container.NewVBox(container.NewHBox(t.run, t.cancel), t.status), nil, nil,
+	left := container.NewBorder(nil, container.NewVBox(container.NewHBox(t.run, t.cancel, ising), t.status), nil, nil,
 		container.NewVScroll(form))
 	right := container.NewVSplit(
 		container.NewHSplit(
@@ -111,9 +127,35 @@ func newEstimateTab(a *App) *estimateTab {
 	a.remember("estimate", remembered{"estimator", t.estimator}, remembered{"wavelet", t.wave}, remembered{"gamma", t.gamma},
 		remembered{"basis", t.basis}, remembered{"levels", t.levels}, remembered{"window", t.window}, remembered{"nodes", t.nodes},
 		remembered{"qlo", t.qlo}, remembered{"qhi", t.qhi}, remembered{"mlIterations", t.mlIter}, remembered{"mlBatch", t.mlBatch},
-		remembered{"mlSteps", t.mlSteps}, remembered{"mlEta", t.mlEta}, remembered{"mlFrom", t.mlFrom}, remembered{"pairNodes", t.pairNodes},
-		remembered{"seed", t.seed})
+		remembered{"mlSteps", t.mlSteps}, remembered{"mlEta", t.mlEta}, remembered{"mlSweeps", t.mlSweeps},
+		remembered{"mlWarmupSweeps", t.mlWarmupSweeps}, remembered{"mlMaxStep", t.mlMaxStep}, remembered{"mlFrom", t.mlFrom}, remembered{"pairNodes", t.pairNodes},
+		remembered{"z2", t.z2}, remembered{"seed", t.seed})
 	return t
+}
+
+// setIsing fills the form with wcrg.IsingSettings, the route for
+// dequantized Ising spins (the seed stays).
+func (t *estimateTab) setIsing() {
+	s := wcrg.IsingSettings()
+	t.estimator.SetSelected(s.Estimator) // also picks its basis
+	t.wave.SetSelected(s.Wavelet)
+	t.gamma.SetSelected(s.GammaRule)
+	t.levels.SetText(strconv.Itoa(s.Levels))
+	t.window.SetText(strconv.Itoa(s.Window))
+	t.nodes.SetText(strconv.Itoa(s.Nodes))
+	t.qlo.SetText(strconv.FormatFloat(s.QuantileLo, 'g', -1, 64))
+	t.qhi.SetText(strconv.FormatFloat(s.QuantileHi, 'g', -1, 64))
+	t.mlIter.SetText(strconv.Itoa(s.ML.Iterations))
+	t.mlBatch.SetText("256") // the form's defaults (estimate.MLSettings)
+	t.mlSteps.SetText("10")
+	t.mlEta.SetText("0.5")
+	t.mlSweeps.SetText(strconv.Itoa(s.ML.Sweeps))
+	t.mlWarmupSweeps.SetText(strconv.Itoa(s.ML.WarmupSweeps))
+	t.mlMaxStep.SetText(strconv.FormatFloat(s.ML.MaxStep, 'g', -1, 64))
+	t.mlFrom.SetText(strconv.Itoa(s.MLFromLevel))
+	t.pairNodes.SetText(strconv.Itoa(s.PairNodes))
+	t.z2.SetChecked(s.Z2)
+	t.status.SetText("Settings for dequantized Ising spins: Haar, Z₂, maximum likelihood at every scale with pair potentials and site sweeps (a few minutes at L = 32). Judge the generated fields at the first coarse scale.")
 }
 
 // syncBasis picks the estimator's default basis (spec §2.3).
@@ -149,6 +191,9 @@ func (t *estimateTab) settings() (wcrg.Settings, error) {
 	read("ML batch", t.mlBatch, &s.ML.Batch)
 	read("ML steps", t.mlSteps, &s.ML.Steps)
 	readF("ML η", t.mlEta, &s.ML.Eta)
+	read("ML site sweeps", t.mlSweeps, &s.ML.Sweeps)
+	read("ML warm-up site sweeps", t.mlWarmupSweeps, &s.ML.WarmupSweeps)
+	readF("ML largest parameter step", t.mlMaxStep, &s.ML.MaxStep)
 	read("ML from level", t.mlFrom, &s.MLFromLevel)
 	read("pair potential nodes", t.pairNodes, &s.PairNodes)
 	if err == nil && s.PairNodes > 0 && s.Estimator == wcrg.EstimatorSM && s.MLFromLevel == 0 {
@@ -157,6 +202,7 @@ func (t *estimateTab) settings() (wcrg.Settings, error) {
 	if err == nil && s.PairNodes == 1 {
 		err = fmt.Errorf("pair potential nodes: want 0 (none) or 2 … %d", energy.MaxPairNodes)
 	}
+	s.Z2 = t.z2.Checked
 	var seed int
 	read("seed", t.seed, &seed)
 	s.Seed = uint64(seed)
@@ -378,6 +424,12 @@ func formatDiagnostics(m *wcrg.Model) string {
 	}
 	fmt.Fprintf(&b, "%s, %s, γ rule %s, window %d, basis %s (%d nodes); %d parameters\n",
 		est, m.Settings.Wavelet, m.Settings.GammaRule, m.Settings.Window, m.Settings.Basis, m.Settings.Nodes, m.NumParams())
+	if m.Settings.Z2 {
+		b.WriteString("fitted on every field and its mirror image −φ (Z₂)\n")
+	}
+	if ml := m.Settings.ML; ml.Sweeps > 0 || ml.WarmupSweeps > 0 {
+		fmt.Fprintf(&b, "ML chains relaxed by site sweeps: %d per iteration, %d in the warm-up\n", ml.Sweeps, ml.WarmupSweeps)
+	}
 	if lv := m.PairLevels(); len(lv) > 0 {
 		fmt.Fprintf(&b, "pair potentials (%d×%d nodes) in the conditionals of levels %v\n", m.Settings.PairNodes, m.Settings.PairNodes, lv)
 	}

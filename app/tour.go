@@ -3,10 +3,12 @@ package app
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"fyne.io/fyne/v2"
 
+	"github.com/wcrglab/wcrg/engine/estimate"
 	"github.com/wcrglab/wcrg/engine/wcrg"
 )
 
@@ -36,6 +38,11 @@ func (a *App) RunTour(out io.Writer, pause time.Duration) {
 			a.estimate.mlIter.SetText("40")
 			a.estimate.mlFrom.SetText("0")
 			a.estimate.pairNodes.SetText("0")
+			a.estimate.mlSweeps.SetText("0")
+			a.estimate.mlWarmupSweeps.SetText("0")
+			a.estimate.z2.SetChecked(false)
+			a.estimate.wave.SetSelected(wcrg.DefaultSettings().Wavelet)
+			a.estimate.mlMaxStep.SetText(strconv.FormatFloat(estimate.DefaultMaxStep, 'g', -1, 64))
 			a.estimate.start()
 		}},
 		{name: "generate", tab: "Generate", act: func(a *App) {

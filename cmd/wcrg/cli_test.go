@@ -233,6 +233,25 @@ func TestCLIPipeline(t *testing.T) {
 	if out := cliMust(t, "compare", data, genPath, "--levels", "2", "--floor", train2); !strings.Contains(out, "Generation acceptance") || !strings.Contains(out, "Binder U difference") {
 		t.Errorf("compare --floor table:\n%s", out)
 	}
+	// --z2: the same sets with their mirror images; the slices keep their
+	// size in fields of the files, and the sign balance is judged.
+	var z2 struct {
+		Acceptance struct {
+			Z2          bool    `json:"z2"`
+			Slices      int     `json:"slices"`
+			SliceFields int     `json:"slice_fields"`
+			MeanDiff    float64 `json:"mean_diff"`
+			MeanErr     float64 `json:"mean_err"`
+			MeanOK      bool    `json:"mean_ok"`
+		} `json:"acceptance"`
+	}
+	cliJSON(t, &z2, "compare", data, genPath, "--levels", "2", "--floor", train2, "--z2")
+	if za := z2.Acceptance; !za.Z2 || za.Slices != 8 || za.SliceFields != 8 || !(za.MeanErr > 0) || za.MeanOK != (math.Abs(za.MeanDiff) <= 3*za.MeanErr) {
+		t.Errorf("compare --floor --z2: %+v", za)
+	}
+	if out := cliMust(t, "compare", data, genPath, "--levels", "2", "--floor", train2, "--z2"); !strings.Contains(out, "mirror images") || !strings.Contains(out, "pixel mean difference") {
+		t.Errorf("compare --floor --z2 table:\n%s", out)
+	}
 	for _, c := range []struct {
 		args []string
 		want string
@@ -371,6 +390,7 @@ func TestCLIErrors(t *testing.T) {
 		{[]string{"compare", missingNpy}, 2, "two field files"},
 		{[]string{"compare", missingNpy, missingNpy, "--floor", missingNpy, "--phase", "hot"}, 2, "--phase"},
 		{[]string{"compare", missingNpy, missingNpy, "--phase", "critical"}, 2, "--floor"},
+		{[]string{"compare", missingNpy, missingNpy, "--z2"}, 2, "--z2"},
 		{[]string{"hamiltonian", "--model", missingModel, "--free-window", "99"}, 2, "--free-window"},
 		{[]string{"hamiltonian", "--model", missingModel, "--free-route", "magic"}, 2, "--free-route"},
 		{[]string{"hamiltonian", "--model", missingModel, "--bootstrap", "1"}, 2, "--bootstrap"},

@@ -42,7 +42,7 @@ For fields whose finest scale is discrete, such as ±1 Ising spins, this is one
 route: the conditional energies of WC-RG are fitted from the first coarse scale
 down, and sampled models generate coarse-grained fields, which compare directly
 with the data's (wcrg compare DATA_coarse.npy generated.npy). For critical Ising
-spins it does not pass the generation acceptance (the spectrum is 9–10 % off);
+spins it does not pass the generation acceptance (the spectrum is 9–12 % off);
 'wcrg dequantize' comes closer.`,
 	}
 	c.setup = func(fs *flag.FlagSet) func(context.Context, *env, []string) error {

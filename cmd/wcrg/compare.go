@@ -91,7 +91,11 @@ TRAIN (the training fields) with as many fields as B, averaged over the slices
 spectrum error ≤ max(5 %, 1.5 × floor); histogram L1 ≤ 1.5 × floor + 0.01; the std of every
 plane within 3 % or, where the sets cannot resolve 3 %, 3 combined standard
 errors; --phase critical: Binder cumulant within 0.03, --phase disordered: ⟨m²⟩
-within 2 standard errors (there U ≈ 0 is noise). The exit status is 0 whether B
+within 2 standard errors (there U ≈ 0 is noise). --z2, for fields whose law is
+symmetric under φ → −φ (Ising, φ⁴ at zero field): every set is judged with its
+mirror images −φ appended, because near β_c which sign a finite set favours is
+binomial noise that dominates the pixel histogram; the sign balance is judged
+apart (pixel means within 3 standard errors). The exit status is 0 whether B
 is accepted or not; the verdict is in the last table and in the JSON object
 "acceptance" (its "passed", and "…_ok" per criterion).`,
 	}
@@ -104,6 +108,7 @@ is accepted or not; the verdict is in the last table and in the JSON object
 		crop := fs.Bool("crop", false, "crop non-square or non-power-of-two fields to the largest power-of-two square")
 		patch := fs.Int("patch", 0, "cut fields into patches of this power-of-two side")
 		floorPath := fs.String("floor", "", "training fields: judge B against A with the generation acceptance, floors from B-sized slices of this file")
+		z2 := fs.Bool("z2", false, "with --floor: the fields' law is symmetric under φ → −φ (Ising, φ⁴ at zero field): judge every set with its mirror images and the sign balance by the pixel mean")
 		phase := fs.String("phase", "", "with --floor: critical (judge the Binder cumulant; the default) or disordered (judge ⟨m²⟩)")
 		return func(ctx context.Context, e *env, args []string) error {
 			if len(args) != 2 {
@@ -119,6 +124,8 @@ is accepted or not; the verdict is in the last table and in the JSON object
 			switch {
 			case *phase != "" && *floorPath == "":
 				return usagef("--phase %s: only with --floor", *phase)
+			case *z2 && *floorPath == "":
+				return usagef("--z2: only with --floor")
 			case *phase == "":
 				*phase = "critical"
 			case *phase != "critical" && *phase != "disordered":
@@ -208,7 +215,11 @@ is accepted or not; the verdict is in the last table and in the JSON object
 			tables := []*table{st, pt}
 			var acceptance map[string]any
 			if train != nil {
-				acc, err := wcrg.Accept(*a, *train, *b, *wname, cmp.Levels, *phase == "critical")
+				accept := wcrg.Accept
+				if *z2 {
+					accept = wcrg.AcceptZ2
+				}
+				acc, err := accept(*a, *train, *b, *wname, cmp.Levels, *phase == "critical")
 				if err != nil {
 					return fmt.Errorf("--floor %s: %w", *floorPath, err)
 				}
@@ -257,8 +268,11 @@ func acceptanceTable(acc *wcrg.Acceptance, floorPath string) (*table, map[string
 		}
 		return "FAIL"
 	}
-	t := &table{title: fmt.Sprintf("Generation acceptance: B against A, floors from %d slices of %d fields of %s (mean over the slices)", len(acc.Floors), g.NB, floorPath),
-		header: []string{"criterion", "B vs A", "floor", "limit", "verdict"}}
+	title := fmt.Sprintf("Generation acceptance: B against A, floors from %d slices of %d fields of %s (mean over the slices)", len(acc.Floors), g.NB, floorPath)
+	if acc.Z2 {
+		title = fmt.Sprintf("Generation acceptance (Z₂: every set with its mirror images −φ): B against A, floors from %d slices of %d fields of %s (mean over the slices)", len(acc.Floors), g.NB/2, floorPath)
+	}
+	t := &table{title: title, header: []string{"criterion", "B vs A", "floor", "limit", "verdict"}}
 	t.add("spectrum max rel. error", g.SpectrumMaxRelErr, acc.FloorSpectrum, acc.SpectrumLimit, verdict(acc.SpectrumOK))
 	t.add("histogram L1", g.HistL1, acc.FloorHistL1, acc.HistL1Limit, verdict(acc.HistL1OK))
 	d, e := acc.Scalar.Diff()
@@ -271,6 +285,10 @@ func acceptanceTable(acc *wcrg.Acceptance, floorPath string) (*table, map[string
 	t.add("per-scale std, tightest plane", fmt.Sprintf("%s: %.1f %% (%.1fσ)", wcrg.PlaneName(p.Level, p.Channel), 100*p.Relative, p.Sigmas),
 		fmt.Sprintf("%d of %d slices fail", acc.FloorStdFailures, len(acc.Floors)),
 		fmt.Sprintf("%g %% or %gσ", 100*wcrg.AcceptStdRelative, wcrg.AcceptStdSigmas), verdict(acc.StdOK))
+	if acc.Z2 {
+		d, e := acc.Mean.Diff()
+		t.add("pixel mean difference (as given)", fmt.Sprintf("%+.4f ± %.4f", d, e), "", fmt.Sprintf("%gσ", wcrg.AcceptMeanSigmas), verdict(acc.MeanOK))
+	}
 	t.add("verdict", "", "", "", map[bool]string{true: "accepted", false: "rejected"}[acc.Passed()])
 	failures := acc.Failures
 	if failures == nil {
@@ -289,6 +307,12 @@ func acceptanceTable(acc *wcrg.Acceptance, floorPath string) (*table, map[string
 		"floor_scalar_diff": jsonFloat(acc.FloorScalarDiff), "scalar_ok": acc.ScalarOK,
 		"planes": planes, "std_ok": acc.StdOK, "floor_std_failures": acc.FloorStdFailures,
 		"passed": acc.Passed(), "failures": failures,
+	}
+	if acc.Z2 {
+		d, e := acc.Mean.Diff()
+		js["z2"] = true
+		js["slice_fields"] = g.NB / 2
+		js["mean_diff"], js["mean_err"], js["mean_ok"] = jsonFloat(d), jsonFloat(e), acc.MeanOK
 	}
 	return t, js
 }

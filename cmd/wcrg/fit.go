@@ -4,12 +4,14 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/wcrglab/wcrg/engine/energy"
+	"github.com/wcrglab/wcrg/engine/estimate"
 	"github.com/wcrglab/wcrg/engine/fieldio"
 	"github.com/wcrglab/wcrg/engine/wavelet"
 	"github.com/wcrglab/wcrg/engine/wcrg"
@@ -82,7 +84,9 @@ d of that field: it matches the joint histogram of neighbouring values (the shap
 of domain walls), which the quadratic + scalar-potential ansatz cannot; for φ⁴ near
 β_c use it with --ml-from-level 1 --pair-nodes 12. Generation is up to 4× slower;
 'wcrg hamiltonian' splits the pair potentials into on-site parts, a nearest-
-neighbour coupling and a reported rest. Progress per scale goes to stderr;
+neighbour coupling and a reported rest. --z2 fits on every field and its mirror
+image −φ, for data whose law is symmetric under φ → −φ, so that the model does not
+learn the training set's chance sign balance. Progress per scale goes to stderr;
 the model (settings, γ_j, every scale's parameters and diagnostics, and the
 data's provenance: file, sha256, count, and β when a 'wcrg generate' sidecar
 lies beside the data) is written atomically to --out.`,
@@ -102,6 +106,7 @@ lies beside the data) is written atomically to --out.`,
 		qhi := fs.Float64("quantile-hi", d.QuantileHi, "basis range: upper quantile of the data")
 		estimator := fs.String("estimator", d.Estimator, "estimator: sm, ml or sm+ml")
 		pairNodes := fs.Int("pair-nodes", 0, "give every scale fitted by maximum likelihood whose finer field is at least 4×4 a nearest-neighbour pair potential on K×K nodes (0: none; 12 is a good start)")
+		z2 := fs.Bool("z2", false, "fit on every field and its mirror image −φ (data symmetric under φ → −φ: Ising, φ⁴ at zero field)")
 		mlFrom := fs.Int("ml-from-level", 0, "with --estimator sm: refine the scales j ≥ this level (and a coarsest model larger than 1×1) by maximum likelihood (0: none)")
 		ridge := fs.Float64("ridge", 0, "score-matching ridge on the normalized Hessian (0: 1e-7)")
 		mlIter := fs.Int("ml-iterations", 300, "ML: maximum Newton iterations T")
@@ -114,6 +119,9 @@ lies beside the data) is written atomically to --out.`,
 		mlTol := fs.Float64("ml-tol", 1.5, "ML: stop when the pooled χ²/m of the moment mismatch is below this")
 		mlStep := fs.Float64("ml-step", 0.1, "ML: initial MALA step δ")
 		mlWarmup := fs.Int("ml-warmup", 50, "ML: MALA steps of every chain before the first iteration")
+		mlSweeps := fs.Int("ml-sweeps", 0, "ML: site-by-site MALA sweeps per chain and iteration, after the --ml-steps global steps (Ising-like data: 1)")
+		mlWarmupSweeps := fs.Int("ml-warmup-sweeps", 0, "ML: site sweeps of every chain after the --ml-warmup steps (Ising-like data: 30)")
+		mlMaxStep := fs.Float64("ml-max-step", estimate.DefaultMaxStep, "ML: largest change of a standardized parameter per iteration (with --ml-sweeps: 1)")
 		mlAvg := fs.Int("ml-averaging", 0, "ML: iterations averaged after convergence (0: ⌈8n/B⌉, at most 500)")
 		seed := fs.Uint64("seed", 1, "random seed (ML chains)")
 		workers := fs.Int("workers", 0, "goroutines (0: one per core; results do not depend on it)")
@@ -133,11 +141,12 @@ lies beside the data) is written atomically to --out.`,
 			}
 			set := wcrg.Settings{Wavelet: *wname, Levels: *levels, GammaRule: *gammaRule, Standardize: *standardize,
 				Window: *window, Basis: *basis, Nodes: *nodes, QuantileLo: *qlo, QuantileHi: *qhi, Estimator: *estimator, MLFromLevel: *mlFrom, PairNodes: *pairNodes,
-				ScoreRidge: *ridge, Seed: *seed, Workers: *workers}
+				ScoreRidge: *ridge, Z2: *z2, Seed: *seed, Workers: *workers}
 			set.ML.Iterations, set.ML.Batch, set.ML.Steps = *mlIter, *mlBatch, *mlSteps
 			set.ML.Eta, set.ML.Ridge, set.ML.HessianDecay = *mlEta, *mlRidge, *mlDecay
 			set.ML.Window, set.ML.Tolerance, set.ML.InitialStep = *mlWindow, *mlTol, *mlStep
 			set.ML.Warmup, set.ML.Averaging = *mlWarmup, *mlAvg
+			set.ML.Sweeps, set.ML.WarmupSweeps, set.ML.MaxStep = *mlSweeps, *mlWarmupSweeps, *mlMaxStep
 			if err := checkFitFlags(set, *maxFields); err != nil {
 				return err
 			}
@@ -336,6 +345,12 @@ func checkFitFlags(s wcrg.Settings, maxFields int) error {
 		return usagef("--ml-warmup %d: want ≥ 0", ml.Warmup)
 	case ml.Averaging < 0:
 		return usagef("--ml-averaging %d: want ≥ 0", ml.Averaging)
+	case ml.Sweeps < 0 || ml.Sweeps > 1e4:
+		return usagef("--ml-sweeps %d: want 0 … 1e4", ml.Sweeps)
+	case ml.WarmupSweeps < 0 || ml.WarmupSweeps > 1e5:
+		return usagef("--ml-warmup-sweeps %d: want 0 … 1e5", ml.WarmupSweeps)
+	case !(ml.MaxStep > 0) || math.IsInf(ml.MaxStep, 0):
+		return usagef("--ml-max-step %g: want > 0", ml.MaxStep)
 	}
 	if err := s.Validate(); err != nil {
 		return usagef("%v", err)

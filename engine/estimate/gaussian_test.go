@@ -127,16 +127,29 @@ func TestMaximumLikelihoodGaussianConditionals(t *testing.T) {
 	if testing.Short() {
 		t.Skip("long statistical test")
 	}
+	checkMLFreeField(t, "maximum likelihood", 2, 0, func(j int) MLSettings { return MLSettings{Seed: uint64(j)} })
+}
+
+// checkMLFreeField fits levels from … to (0: all) of 4000 free fields
+// (ξ = 1/m = 4, L = 32, db4) by score matching and then maximum
+// likelihood with the settings of set(j), started from score matching, and
+// fails t where ML's coupling error exceeds 1.5× score matching's plus
+// 0.5 % or ML does not converge.
+func checkMLFreeField(t *testing.T, name string, from, to int, set func(j int) MLSettings) {
+	t.Helper()
 	const L, m, n = 32, 0.25, 4000
 	b, _ := wavelet.New("db4")
 	J := wavelet.MaxLevels(L)
+	if to == 0 {
+		to = J
+	}
 	fields := freeFieldStack(t, n, L, m, 101)
 	gamma, err := wavelet.EstimateGamma(b, fields, J, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tr, _ := wavelet.NewTransform(b, L, J, gamma)
-	for j := 2; j <= J; j++ {
+	for j := from; j <= to; j++ {
 		mod, err := energy.NewConditional(L>>j, 4, energy.ScalarBasis{Kind: energy.BasisNone}, gamma[j-1], b)
 		if err != nil {
 			t.Fatal(err)
@@ -147,16 +160,16 @@ func TestMaximumLikelihoodGaussianConditionals(t *testing.T) {
 			t.Fatal(err)
 		}
 		copy(mod.Theta, sm.Theta)
-		ml, err := MaximumLikelihood(context.Background(), mod, s, MLSettings{Seed: uint64(j)}, nil)
+		ml, err := MaximumLikelihood(context.Background(), mod, s, set(j), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		exact, _ := exactConditional(t, mod, b, L, gamma, gaussfield.FreeField(m), j)
 		esm, eml := relErr(sm.Theta, exact), relErr(ml.Theta, exact)
-		t.Logf("j=%d (%d terms): score matching %.4f, maximum likelihood %.4f (%d iterations, converged %v, %s)",
-			j, mod.NumParams(), esm, eml, ml.Iterations, ml.Converged, ml.Elapsed.Round(time.Millisecond))
+		t.Logf("j=%d (%d terms): score matching %.4f, %s %.4f (%d iterations, converged %v, %s)",
+			j, mod.NumParams(), esm, name, eml, ml.Iterations, ml.Converged, ml.Elapsed.Round(time.Millisecond))
 		if eml > 1.5*esm+0.005 || !ml.Converged {
-			t.Errorf("level %d: ML couplings differ from the exact ones by %.2f %% (score matching %.2f %%, converged %v)", j, 100*eml, 100*esm, ml.Converged)
+			t.Errorf("level %d: %s couplings differ from the exact ones by %.2f %% (score matching %.2f %%, converged %v)", j, name, 100*eml, 100*esm, ml.Converged)
 		}
 	}
 }
@@ -210,5 +223,33 @@ func TestMaximumLikelihoodGaussianAcceptance(t *testing.T) {
 		if eml > 0.02 || !ml.Converged {
 			t.Errorf("level %d: ML couplings differ from the exact ones by %.2f %% (converged %v)", j, 100*eml, ml.Converged)
 		}
+	}
+}
+
+// TestMaximumLikelihoodSiteSweeps checks that chains relaxed by site
+// sweeps (MLSettings.Sweeps, WarmupSweeps, with the larger MaxStep they
+// are used with) leave maximum likelihood unbiased: on the free fields of
+// TestMaximumLikelihoodGaussianConditionals the couplings of levels 2 and 3
+// match the exact conditional couplings as closely as score matching's
+// statistical error allows (the same bound: 1.5× plus 0.5 %).
+func TestMaximumLikelihoodSiteSweeps(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long statistical test")
+	}
+	checkMLFreeField(t, "maximum likelihood with site sweeps", 2, 3, func(j int) MLSettings {
+		return MLSettings{Seed: uint64(j), Sweeps: 1, WarmupSweeps: 10, MaxStep: 1}
+	})
+}
+
+// TestMLSettingsValidateSweeps checks the range checks of the site-sweep
+// settings.
+func TestMLSettingsValidateSweeps(t *testing.T) {
+	for _, s := range []MLSettings{{Sweeps: -1}, {WarmupSweeps: -1}, {Sweeps: 20000}, {MaxStep: -1}, {MaxStep: math.NaN()}, {MaxStep: math.Inf(1)}} {
+		if s.Validate() == nil {
+			t.Errorf("%+v: accepted", s)
+		}
+	}
+	if err := (MLSettings{Sweeps: 1, WarmupSweeps: 30, MaxStep: 1}).Validate(); err != nil {
+		t.Error(err)
 	}
 }

@@ -2,6 +2,7 @@ package estimate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -27,9 +28,28 @@ type MLSettings struct {
 	Tolerance    float64 // stop when the pooled χ²/m of the moment mismatch falls below this (default 1.5)
 	InitialStep  float64 // initial MALA step δ (default 0.1)
 	Warmup       int     // MALA steps of every chain before the first iteration (default 50)
-	Averaging    int     // iterations averaged after convergence (default ⌈8n/B⌉, at most 500)
-	Seed         uint64
-	Workers      int // goroutines (0: all cores)
+	// Sweeps is the number of site-by-site MALA sweeps (energy.SiteSweeper)
+	// of every chain of the minibatch per iteration, after its k global
+	// steps (default 0: none). Global MALA moves a field with a step that
+	// shrinks as d^(−1/3), so on fields with sharp walls (Ising-like) its
+	// chains stay near their data points and the fit matches the data's
+	// moments under a short run from the data rather than at the model's
+	// equilibrium; generated fields then drift away from the data. Site
+	// sweeps let the persistent chains relax (one sweep costs about 13–20
+	// global steps).
+	Sweeps int
+	// WarmupSweeps is the number of site sweeps of every chain after the
+	// Warmup global steps (default 0).
+	WarmupSweeps int
+	// MaxStep bounds the change of any standardized parameter
+	// θ'_k = θ_k·std_data(U_k) in one iteration (default DefaultMaxStep,
+	// 0.2). Chains that relax (Sweeps > 0) can start far from the data's
+	// moments; a larger bound (1) lets the descent follow in a few hundred
+	// iterations.
+	MaxStep   float64
+	Averaging int // iterations averaged after convergence (default ⌈8n/B⌉, at most 500)
+	Seed      uint64
+	Workers   int // goroutines (0: all cores)
 }
 
 func (s MLSettings) withDefaults() MLSettings {
@@ -53,6 +73,7 @@ func (s MLSettings) withDefaults() MLSettings {
 	deff(&s.Tolerance, 1.5)
 	deff(&s.InitialStep, 0.1)
 	def(&s.Warmup, 50)
+	deff(&s.MaxStep, DefaultMaxStep)
 	return s
 }
 
@@ -79,6 +100,10 @@ func (s MLSettings) Validate() error {
 		return fmt.Errorf("estimate: initial MALA step %g < 0", s.InitialStep)
 	case s.Workers < 0:
 		return fmt.Errorf("estimate: %d workers", s.Workers)
+	case s.Sweeps < 0 || s.Sweeps > 1e4 || s.WarmupSweeps < 0 || s.WarmupSweeps > 1e5:
+		return fmt.Errorf("estimate: %d site sweeps per iteration and %d in the warm-up (want 0 … 1e4 and 0 … 1e5)", s.Sweeps, s.WarmupSweeps)
+	case s.MaxStep < 0 || math.IsNaN(s.MaxStep) || math.IsInf(s.MaxStep, 0):
+		return fmt.Errorf("estimate: largest standardized step %g (want > 0)", s.MaxStep)
 	case s.Warmup < 0 || s.Averaging < 0:
 		return fmt.Errorf("estimate: warm-up %d and averaging %d must be ≥ 0", s.Warmup, s.Averaging)
 	}
@@ -116,9 +141,10 @@ type MLResult struct {
 // started at the data and conditioned on the sample's φ_j (conditional
 // models) or on nothing (plain models: the direct, single-scale estimator).
 //
-// Every chain first runs Warmup MALA steps, so that it no longer sits at its
-// data point. Each iteration then advances a minibatch of B chains by k
-// steps, compares their potentials with those of the same samples' data
+// Every chain first runs Warmup MALA steps and WarmupSweeps site sweeps,
+// so that it no longer sits at its data point. Each iteration then
+// advances a minibatch of B chains by k steps and Sweeps site sweeps,
+// compares their potentials with those of the same samples' data
 // (which removes the variance due to φ_j), and takes a damped Newton step
 // in standardized coordinates θ'_k = θ_k·std_data(U_k):
 //
@@ -208,6 +234,10 @@ func MaximumLikelihood(ctx context.Context, m *energy.Model, s *Samples, set MLS
 		r.ubuf[w] = make([]float64, np)
 	}
 	r.delta = set.InitialStep
+	r.siteDelta = 0.05
+	if b := r.evals[0].CurvatureBound(); b > 0 {
+		r.siteDelta = 1 / b
+	}
 
 	// Warm-up: every chain, in rounds of 10 steps with step adaptation.
 	all := make([]int, n)
@@ -224,6 +254,14 @@ func MaximumLikelihood(ctx context.Context, m *energy.Model, s *Samples, set MLS
 			return nil, err
 		}
 		r.delta = mcmc.AdaptStep(r.delta, acc, mcmc.TargetAcceptance)
+	}
+	for round := 0; round*5 < set.WarmupSweeps; round++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if err := r.sweep(all, min(5, set.WarmupSweeps-5*round), uint64(1<<41+round), diffAll); err != nil {
+			return nil, err
+		}
 	}
 	hess := mat.NewSymDense(nf, nil)
 	d := make([]float64, nf)
@@ -264,6 +302,11 @@ func MaximumLikelihood(ctx context.Context, m *energy.Model, s *Samples, set MLS
 		accRate, err := r.advance(batch, set.Steps, uint64(it), diffs)
 		if err != nil {
 			return nil, err
+		}
+		if set.Sweeps > 0 {
+			if err := r.sweep(batch, set.Sweeps, uint64(1<<42+it), diffs); err != nil {
+				return nil, err
+			}
 		}
 
 		// Gradient and batch Hessian in standardized coordinates.
@@ -313,7 +356,7 @@ func MaximumLikelihood(ctx context.Context, m *energy.Model, s *Samples, set MLS
 		}
 		damp := 1 / math.Max(1, math.Sqrt(mat.Dot(g, &step)))
 		// Trust region: no standardized coordinate moves by more than
-		// maxStandardizedStep per iteration. While the chains are still
+		// MaxStep per iteration. While the chains are still
 		// close to their data points the Hessian estimate is too small and
 		// the Newton step too long; a change of θ'_k by 1 changes the
 		// energy's fluctuation along U_k by about one unit of kT.
@@ -321,8 +364,8 @@ func MaximumLikelihood(ctx context.Context, m *energy.Model, s *Samples, set MLS
 		for a := range free {
 			big = math.Max(big, math.Abs(set.Eta*damp*step.AtVec(a)))
 		}
-		if big > maxStandardizedStep {
-			damp *= maxStandardizedStep / big
+		if big > set.MaxStep {
+			damp *= set.MaxStep / big
 		}
 		for a, k := range free {
 			m.Theta[k] -= set.Eta * damp * step.AtVec(a) / scale[k]
@@ -384,9 +427,8 @@ func MaximumLikelihood(ctx context.Context, m *energy.Model, s *Samples, set MLS
 	return res, nil
 }
 
-// maxStandardizedStep bounds the change of any standardized parameter
-// θ'_k = θ_k·std_data(U_k) in one MaximumLikelihood iteration.
-const maxStandardizedStep = 0.2
+// DefaultMaxStep is the default of MLSettings.MaxStep.
+const DefaultMaxStep = 0.2
 
 // minRelativeScale is the smallest data standard deviation of a potential,
 // relative to the largest, for its parameter to be fitted by MaximumLikelihood.
@@ -404,6 +446,58 @@ type mlRun struct {
 	mchains []*mcmc.Chain
 	ubuf    [][]float64
 	delta   float64
+	// siteDelta is the step of the site sweeps, adapted after every round.
+	siteDelta float64
+}
+
+// sweep runs site-by-site MALA sweeps on the chains of the given samples
+// and writes U_data − U_chain as advance does; it adapts r.siteDelta.
+func (r *mlRun) sweep(idx []int, sweeps int, round uint64, diffs []float64) error {
+	np := r.np
+	workers := len(r.evals)
+	sweepers := make([]*energy.SiteSweeper, workers)
+	errs := make([]error, workers)
+	acc := make([]int, len(idx))
+	prop := make([]int, len(idx))
+	parallel.For(len(idx), workers, func(w, b int) {
+		if errs[w] != nil {
+			return
+		}
+		i := idx[b]
+		ev := r.evals[w]
+		a0, _, _ := r.s.At(i)
+		if a0 != nil {
+			ev.SetCondition(a0)
+		}
+		if sweepers[w] == nil {
+			sweepers[w], errs[w] = ev.NewSiteSweeper()
+			if errs[w] != nil {
+				return
+			}
+		}
+		sw := sweepers[w]
+		sw.ResetCounts()
+		rng := mcmc.StreamRand(r.set.Seed, uint64(i), round)
+		for range sweeps {
+			if err := sw.Sweep(r.chains[i], r.siteDelta, rng); err != nil {
+				errs[w] = err
+				return
+			}
+		}
+		acc[b], prop[b] = sw.Accepted, sw.Proposed
+		u := r.ubuf[w]
+		r.m.Potentials(u, a0, r.chains[i], ev.Fine(r.chains[i]))
+		for k := 0; k < np; k++ {
+			diffs[b*np+k] = r.udata[i*np+k] - u[k]
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if rate, p := mcmc.PooledAcceptance(acc, prop); p > 0 {
+		r.siteDelta = mcmc.AdaptStep(r.siteDelta, rate, mcmc.TargetAcceptance)
+	}
+	return nil
 }
 
 // advance runs steps MALA steps on the chains of the given samples (in

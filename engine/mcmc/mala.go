@@ -100,6 +100,20 @@ func (c *Chain) Step(t Target, delta float64, rng *rand.Rand) bool {
 // (spec §4.2, "optimal" for MALA).
 const TargetAcceptance = 0.57
 
+// PooledAcceptance returns the acceptance rate pooled over chains,
+// Σ accepted / Σ proposed, and the number of proposals (rate 0 when none).
+func PooledAcceptance(accepted, proposed []int) (rate float64, proposals int) {
+	var a int
+	for i := range accepted {
+		a += accepted[i]
+		proposals += proposed[i]
+	}
+	if proposals > 0 {
+		rate = float64(a) / float64(proposals)
+	}
+	return rate, proposals
+}
+
 // AdaptStep returns the step size after one adaptation round with observed
 // acceptance rate acc: log δ += 0.5 (acc − target) (spec §4.2).
 func AdaptStep(delta, acc, target float64) float64 {

@@ -73,3 +73,12 @@ func TestMALAZeroAllocations(t *testing.T) {
 		t.Errorf("Step allocates %v times", a)
 	}
 }
+
+func TestPooledAcceptance(t *testing.T) {
+	if r, p := PooledAcceptance([]int{1, 3, 0}, []int{4, 4, 0}); r != 0.5 || p != 8 {
+		t.Errorf("PooledAcceptance = %g, %d; want 0.5, 8", r, p)
+	}
+	if r, p := PooledAcceptance([]int{0}, []int{0}); r != 0 || p != 0 {
+		t.Errorf("PooledAcceptance without proposals = %g, %d; want 0, 0", r, p)
+	}
+}

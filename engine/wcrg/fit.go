@@ -43,6 +43,9 @@ func Fit(ctx context.Context, fields lattice.Stack, set Settings, prov Provenanc
 	if fields.N < 2 {
 		return nil, fmt.Errorf("wcrg: %d training fields (want at least 2)", fields.N)
 	}
+	if len(fields.Data) != fields.N*L*L {
+		return nil, fmt.Errorf("wcrg: the training stack holds %d values for %d fields of %d×%d", len(fields.Data), fields.N, L, L)
+	}
 	J := set.Levels
 	if J == 0 {
 		J = wavelet.MaxLevels(L)
@@ -70,7 +73,12 @@ func Fit(ctx context.Context, fields lattice.Stack, set Settings, prov Provenanc
 
 	// Standardize a copy.
 	report(FitProgress{Level: J, Stage: "standardize"})
-	std := lattice.StackOf(fields.N, L, append([]float64(nil), fields.Data...))
+	var std lattice.Stack
+	if set.Z2 {
+		std = Mirrored(fields)
+	} else {
+		std = lattice.StackOf(fields.N, L, append([]float64(nil), fields.Data...))
+	}
 	for _, v := range std.Data {
 		if !finite(v) {
 			return nil, fmt.Errorf("wcrg: the training data contain %g", v)

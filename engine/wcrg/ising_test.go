@@ -13,43 +13,56 @@ import (
 	"github.com/wcrglab/wcrg/engine/wavelet"
 )
 
-// TestIsingDequantized is WC-RG on Ising data (issue 9) with a dequantized
-// finest scale, the route the tools recommend ('wcrg dequantize'):
-// critical spins (β_c, L = 32, Wolff) plus Gaussian noise of std σ = 0.35
-// (ising.Dequantize) have a density whose energy is close to the ansatz (a
-// double well per site, and the Ising bond between the signs of
-// neighbours, which the pair potential represents). A model is fitted on
-// 2000 such fields with maximum likelihood at every scale and 12×12 pair
-// potentials, and 500 generated fields must match 500 held-out ones with
-// the quality criteria of the generation issue (judgeGeneration), each
-// judged against its noise floor.
+// TestIsingDequantized is WC-RG on Ising data (issue 9) from the first
+// coarse scale down, with a dequantized finest scale: critical spins (β_c,
+// L = 32, Wolff) plus Gaussian noise of std σ = 0.35 (ising.Dequantize)
+// have a density, whose energy is close to the ansatz (a double well per
+// site, and the Ising bond between the signs of neighbours, which the pair
+// potential represents). A model is fitted on 2000 such fields with
+// IsingSettings (Haar, Z₂, maximum likelihood at every scale with 12×12
+// pair potentials and ML chains relaxed by site sweeps), 500 fields are
+// generated, and their first coarse-grained fields φ_1 (Haar: Kadanoff's
+// block spins, 16×16) must match those of 500 held-out fields under the
+// generation acceptance for Z₂-symmetric data (AcceptZ2), each figure
+// against its noise floor. The finest, dequantized scale is logged, not
+// judged; so is the Ising bond energy of the spins sign(φ) (generated
+// E/L² −1.405 ± 0.005 against the held-out −1.425 ± 0.005 here).
 //
-// It is closer than the coarse-grained route (TestIsingFromFirstCoarseScale)
-// but passes on two data sets of four, both dequantized with numpy noise
-// rather than ising.Dequantize (the noise is the same in law; the data sets
-// differ), so it runs only with WCRG_ACCEPTANCE=1 and issue 9 stays open.
-// The third row and this test use the same seeds but not the same spins:
-// 'wcrg generate' thermalizes 2000 sweeps, ising.MakeStack here 1000 (two
-// chains, as on the 2-core machine of the measurements).
+// It passes on one data set of four, so it runs only with
+// WCRG_ACCEPTANCE=1 and issue 9 stays open. Measured with the commands of
+// the README ('wcrg generate ising --L 32 --n 2500 --seed S', 'wcrg
+// dequantize --seed D', fit on the first 2000 fields, 500 generated with
+// seed 7, 'wcrg coarsen --wavelet haar --levels 1' and 'wcrg compare --z2
+// --floor'):
 //
-//	data set (L = 32, β_c, 2000 + 500 fields)      spectrum (limit)   histogram L1 (limit)   worst std
-//	generate --seed 41, noise numpy seed 5          0.067 (0.073)      0.029 (0.038)          2.7 % (φ̄_2,3)  accepted
-//	generate --seed 42, noise numpy seed 6          0.055 (0.073)      0.027 (0.030)          3.6 %, 1.6σ    accepted
-//	generate --seed 41, dequantize --seed 5         0.076 (0.074)      0.035 (0.038)          4.5 %, 3.3σ    rejected
-//	this test (in-process data)                     0.075 (0.050)      0.068 (0.052)          3.9 %, 3.7σ    rejected
+//	data set (seed S, D)     φ_1: spectrum (limit)   histogram (limit)   verdict    finest: spectrum (limit)
+//	this test (in-process)        0.055 (0.050)          0.013 (0.023)      rejected        0.091 (0.050)
+//	41, 5                         0.046 (0.072)          0.015 (0.028)      accepted        0.084 (0.074)
+//	42, 6                         0.080 (0.073)          0.022 (0.029)      rejected        0.059 (0.067)
+//	44, 7                         0.091 (0.088)          0.022 (0.030)      rejected        0.083 (0.087)
 //
-// With σ = 0.5 the third set is accepted (spectrum 0.066, limit 0.076),
-// but this test's data still fail (0.075 against 0.050, histogram 0.064
-// against 0.051). The Binder cumulant matches on all four (within 0.011). The spectrum
-// error sits where the coarse-grained route's does, at radial bin 10 (+7.6
-// %, 6σ on the third set): the aliasing band of the finest db4 level. The
-// spins sign(φ) of the generated fields have a bond energy 0.7–1.2 % above
-// the data's (here E/L² −1.409 ± 0.004 against −1.425 ± 0.002, logged): the
-// generated fields hold a few more values near 0 (8.1 % against 7.6 %
-// within 0.5 of 0), which the histogram L1 measures too.
+// The histogram, the Binder cumulant (within 0.013), the sign balance and
+// the per-scale std pass on all four at φ_1. The judge is not what fails:
+// four independent sets of 500 true fields ('generate --seed 201',
+// 'dequantize --seed 11') are accepted against each of the three CLI data
+// sets (12 of 12, φ_1 spectrum 0.028–0.056). The generated fields carry
+// 4–9 % too much power at the largest scales (radial bins 2–5 of φ_1 on
+// the seed-42 set), made by the coarse conditionals: from the data's φ_5,
+// Ē_5 gives φ̄_5 channel-1 details 20 % broader than the held-out ones
+// ('wcrg diagnose'), and 10× longer sampling (1000 global steps and 400
+// sweeps per scale) makes φ_1 worse (0.097, and φ̄_4,2 +19.7 %), so the
+// fitted energies' equilibrium is off at the coarse scales. 64× longer ML
+// warm-up and 16× more sweeps per iteration at those scales do not help
+// (0.072, φ̄_4,2 +18.6 %): the ML chains, started at the data, match the
+// data's moments without reaching the states that generation from noise
+// finds.
+//
+// Before Haar and Z₂ (db4, ML without site sweeps) the finest scale passed
+// on two numpy-dequantized sets of four; the unsymmetrized histogram then
+// measured the sign count of each set more than its shape (AcceptZ2).
 func TestIsingDequantized(t *testing.T) {
 	if os.Getenv("WCRG_ACCEPTANCE") == "" {
-		t.Skip("acceptance measurement of issue 9, dequantized route (set WCRG_ACCEPTANCE=1; about 3 minutes); it does not pass on this data set")
+		t.Skip("acceptance measurement of issue 9, dequantized route (set WCRG_ACCEPTANCE=1; about 4 minutes); it passes on one data set of four")
 	}
 	start := time.Now()
 	spins, _, err := ising.MakeStack(context.Background(), ising.Model{L: 32, Beta: ising.BetaC}, ising.AlgWolff,
@@ -64,10 +77,7 @@ func TestIsingDequantized(t *testing.T) {
 	L := all.L
 	train := lattice.Stack{N: 2000, L: L, Data: all.Data[:2000*L*L]}
 	held := lattice.Stack{N: 500, L: L, Data: all.Data[2000*L*L:]}
-	set := DefaultSettings()
-	set.Seed = 5
-	set.MLFromLevel, set.PairNodes = 1, 12
-	m, err := Fit(context.Background(), train, set, Provenance{File: "ising L=32 β_c, dequantized σ = 0.35"}, nil)
+	m, err := Fit(context.Background(), train, isingSettings(), Provenance{File: "ising L=32 β_c, dequantized σ = 0.35"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +97,37 @@ func TestIsingDequantized(t *testing.T) {
 		e, se := signBondEnergy(c.s)
 		t.Logf("spins sign(φ), %-9s fields: E/L² %.4f ± %.4f", c.name, e, se)
 	}
-	judgeGeneration(t, held, train, res.Fields, true)
+	// The finest, dequantized scale itself, for the record (not the
+	// acceptance: see the comment above).
+	if _, logs, err := judgeBy(AcceptZ2, held, train, res.Fields, true); err != nil {
+		t.Error(err)
+	} else {
+		for _, l := range logs {
+			t.Log("finest scale (32×32), not judged: " + l)
+		}
+	}
+	// The acceptance: the first coarse-grained fields φ_1 (16×16, Haar:
+	// the block spins, γ = 1).
+	haar, _ := wavelet.New("haar")
+	coarse := func(s lattice.Stack) lattice.Stack {
+		c, err := wavelet.CoarseGrain(haar, s, 1, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	judgeGenerationBy(t, AcceptZ2, coarse(held), coarse(train), coarse(res.Fields), true)
+}
+
+// isingSettings are IsingSettings with seed 5. Without the site sweeps
+// the global-MALA chains stay near their data points, the fit matches the
+// data under a short run rather than at equilibrium, and longer sampling
+// makes the generated fields worse (0.076 → 0.084 spectrum error at 40 →
+// 400 sweeps on a dequantized set, db4).
+func isingSettings() Settings {
+	set := IsingSettings()
+	set.Seed = 5
+	return set
 }
 
 // signBondEnergy returns the mean Ising energy per site, −Σ_bonds s s'/L²,
@@ -167,7 +207,8 @@ func signBondEnergy(s lattice.Stack) (mean, se float64) {
 //	quadratic window half-width 2 (300 iterations)      0.130     0.024          4.0 % (φ̄_2,2)
 //
 // On this test's data the converged finest scale gives 0.123 (histogram
-// 0.071). 'wcrg diagnose' puts the jump at the finest conditional's
+// 0.071); with the ML chains relaxed by site sweeps (the settings below)
+// 0.117 against a limit of 0.095. 'wcrg diagnose' puts the jump at the finest conditional's
 // answer to a generated φ_1 (spectrum 0.089 against 0.031 from the data's
 // φ_1), although that φ_1 matches the data's (spectrum 0.022, histogram
 // 0.016, channel std within 1.3 %). Split by the last db4 level, the
@@ -199,6 +240,7 @@ func TestIsingFromFirstCoarseScale(t *testing.T) {
 	set := DefaultSettings()
 	set.Seed = 5
 	set.MLFromLevel, set.PairNodes = 1, 12
+	set.ML.Sweeps, set.ML.WarmupSweeps, set.ML.MaxStep, set.ML.Iterations = 1, 30, 1, 1000
 	m, err := Fit(context.Background(), train, set, Provenance{File: "ising L=128 β_c, coarse-grained twice (db4)"}, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -157,7 +157,14 @@ func TestGenerationJudgeCalibration(t *testing.T) {
 // every figure and fails t for each criterion missed.
 func judgeGeneration(t *testing.T, held, train, gen lattice.Stack, critical bool) {
 	t.Helper()
-	acc, logs, err := judge(held, train, gen, critical)
+	judgeGenerationBy(t, Accept, held, train, gen, critical)
+}
+
+// judgeGenerationBy is judgeGeneration with the given acceptance (Accept
+// or AcceptZ2).
+func judgeGenerationBy(t *testing.T, accept acceptFunc, held, train, gen lattice.Stack, critical bool) {
+	t.Helper()
+	acc, logs, err := judgeBy(accept, held, train, gen, critical)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,11 +176,19 @@ func judgeGeneration(t *testing.T, held, train, gen lattice.Stack, critical bool
 	}
 }
 
+// acceptFunc is the signature of Accept and AcceptZ2.
+type acceptFunc func(ref, train, gen lattice.Stack, basis string, J int, critical bool) (*Acceptance, error)
+
 // judge returns Accept's verdict and log lines of its figures.
 func judge(held, train, gen lattice.Stack, critical bool) (*Acceptance, []string, error) {
+	return judgeBy(Accept, held, train, gen, critical)
+}
+
+// judgeBy returns the verdict of accept and log lines of its figures.
+func judgeBy(accept acceptFunc, held, train, gen lattice.Stack, critical bool) (*Acceptance, []string, error) {
 	var logs []string
 	logf := func(format string, a ...any) { logs = append(logs, fmt.Sprintf(format, a...)) }
-	acc, err := Accept(held, train, gen, "db4", min(4, wavelet.MaxLevels(held.L)-1), critical)
+	acc, err := accept(held, train, gen, "db4", min(4, wavelet.MaxLevels(held.L)-1), critical)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -191,5 +206,9 @@ func judge(held, train, gen lattice.Stack, critical bool) (*Acceptance, []string
 	p := acc.Planes[acc.Tightest]
 	logf("per-scale std: tightest plane %s, %.1f %% (%.1fσ); floor slices failing the std criterion: %d of %d",
 		PlaneName(p.Level, p.Channel), 100*p.Relative, p.Sigmas, acc.FloorStdFailures, len(acc.Floors))
+	if acc.Z2 {
+		d, e := acc.Mean.Diff()
+		logf("Z₂: every set with its mirror images; pixel mean (as given) held-out %.4f, generated %.4f (diff %+.4f ± %.4f)", acc.Mean.A, acc.Mean.B, d, e)
+	}
 	return acc, logs, nil
 }
