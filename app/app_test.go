@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/wcrglab/wcrg/engine/fieldio"
 	"github.com/wcrglab/wcrg/engine/ising"
@@ -522,13 +523,24 @@ func TestParseIsingFinest(t *testing.T) {
 	}
 }
 
-// TestIsingSettingsButton: the Fit form's "Ising settings" gives exactly
+// TestIsingSettingsButton: the Estimate tab's "Ising settings" gives exactly
 // wcrg.IsingSettings (with the form's seed), which the engine's Ising
 // acceptance test measures.
 func TestIsingSettingsButton(t *testing.T) {
 	a := New(test.NewTempApp(t))
-	a.estimate.wave.SetSelected("db4")
-	a.estimate.pairNodes.SetText("0")
+	// Every field the button sets, set to something else first.
+	a.estimate.estimator.SetSelected(wcrg.EstimatorML)
+	a.estimate.wave.SetSelected("db8")
+	a.estimate.gamma.SetSelected(wcrg.GammaOne)
+	for _, e := range []*widget.Entry{a.estimate.levels, a.estimate.window, a.estimate.nodes, a.estimate.mlIter, a.estimate.mlBatch,
+		a.estimate.mlSteps, a.estimate.mlSweeps, a.estimate.mlWarmupSweeps, a.estimate.mlFrom, a.estimate.pairNodes} {
+		e.SetText("3")
+	}
+	a.estimate.qlo.SetText("0.1")
+	a.estimate.qhi.SetText("0.9")
+	a.estimate.mlEta.SetText("0.9")
+	a.estimate.mlMaxStep.SetText("0.3")
+	a.estimate.z2.SetChecked(false)
 	a.estimate.setIsing()
 	got, err := a.estimate.settings()
 	if err != nil {

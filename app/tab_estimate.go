@@ -40,7 +40,7 @@ type estimateTab struct {
 	// site sweeps (estimate.MLSettings), which Ising-like data need.
 	mlSweeps, mlWarmupSweeps, mlMaxStep *widget.Entry
 	mlFrom, pairNodes                   *widget.Entry
-	z2                                  *widget.Check // fit on ±φ (wcrg.Settings.Z2)
+	z2                                  *widget.Check // fit on ±φ (wcrg.Settings.Z2); not remembered between sessions
 	seed                                *widget.Entry
 	run, cancel                         *widget.Button
 	status                              *widget.Label
@@ -129,7 +129,7 @@ func newEstimateTab(a *App) *estimateTab {
 		remembered{"qlo", t.qlo}, remembered{"qhi", t.qhi}, remembered{"mlIterations", t.mlIter}, remembered{"mlBatch", t.mlBatch},
 		remembered{"mlSteps", t.mlSteps}, remembered{"mlEta", t.mlEta}, remembered{"mlSweeps", t.mlSweeps},
 		remembered{"mlWarmupSweeps", t.mlWarmupSweeps}, remembered{"mlMaxStep", t.mlMaxStep}, remembered{"mlFrom", t.mlFrom}, remembered{"pairNodes", t.pairNodes},
-		remembered{"z2", t.z2}, remembered{"seed", t.seed})
+		remembered{"seed", t.seed}) // not z2: a symmetry of one data set, wrong for the next (lensing)
 	return t
 }
 
@@ -155,7 +155,8 @@ func (t *estimateTab) setIsing() {
 	t.mlFrom.SetText(strconv.Itoa(s.MLFromLevel))
 	t.pairNodes.SetText(strconv.Itoa(s.PairNodes))
 	t.z2.SetChecked(s.Z2)
-	t.status.SetText("Settings for dequantized Ising spins: Haar, Z₂, maximum likelihood at every scale with pair potentials and site sweeps (a few minutes at L = 32). Judge the generated fields at the first coarse scale.")
+	t.status.SetText("Settings for dequantized Ising spins: Haar, Z₂, maximum likelihood at every scale with pair potentials and site sweeps (a few minutes at L = 32). " +
+		"Judge generated fields at the first coarse scale: wcrg coarsen --wavelet haar --levels 1 on training, held-out and generated fields, then wcrg compare --z2 --floor.")
 }
 
 // syncBasis picks the estimator's default basis (spec §2.3).

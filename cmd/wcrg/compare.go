@@ -92,8 +92,8 @@ spectrum error ≤ max(5 %, 1.5 × floor); histogram L1 ≤ 1.5 × floor + 0.01;
 plane within 3 % or, where the sets cannot resolve 3 %, 3 combined standard
 errors; --phase critical: Binder cumulant within 0.03, --phase disordered: ⟨m²⟩
 within 2 standard errors (there U ≈ 0 is noise). --z2, for fields whose law is
-symmetric under φ → −φ (Ising, φ⁴ at zero field): every set is judged with its
-mirror images −φ appended, because near β_c which sign a finite set favours is
+symmetric under φ → −φ (Ising, φ⁴ at zero field): every set is judged with each
+field followed by its mirror image −φ, because near β_c which sign a finite set favours is
 binomial noise that dominates the pixel histogram; the sign balance is judged
 apart (pixel means within 3 standard errors). The exit status is 0 whether B
 is accepted or not; the verdict is in the last table and in the JSON object
@@ -308,9 +308,9 @@ func acceptanceTable(acc *wcrg.Acceptance, floorPath string) (*table, map[string
 		"planes": planes, "std_ok": acc.StdOK, "floor_std_failures": acc.FloorStdFailures,
 		"passed": acc.Passed(), "failures": failures,
 	}
+	js["z2"] = acc.Z2
 	if acc.Z2 {
 		d, e := acc.Mean.Diff()
-		js["z2"] = true
 		js["slice_fields"] = g.NB / 2
 		js["mean_diff"], js["mean_err"], js["mean_ok"] = jsonFloat(d), jsonFloat(e), acc.MeanOK
 	}

@@ -103,7 +103,7 @@ func (s MLSettings) Validate() error {
 	case s.Sweeps < 0 || s.Sweeps > 1e4 || s.WarmupSweeps < 0 || s.WarmupSweeps > 1e5:
 		return fmt.Errorf("estimate: %d site sweeps per iteration and %d in the warm-up (want 0 … 1e4 and 0 … 1e5)", s.Sweeps, s.WarmupSweeps)
 	case s.MaxStep < 0 || math.IsNaN(s.MaxStep) || math.IsInf(s.MaxStep, 0):
-		return fmt.Errorf("estimate: largest standardized step %g (want > 0)", s.MaxStep)
+		return fmt.Errorf("estimate: largest standardized step %g (want ≥ 0; 0 means the default %g)", s.MaxStep, DefaultMaxStep)
 	case s.Warmup < 0 || s.Averaging < 0:
 		return fmt.Errorf("estimate: warm-up %d and averaging %d must be ≥ 0", s.Warmup, s.Averaging)
 	}
@@ -265,7 +265,8 @@ func MaximumLikelihood(ctx context.Context, m *energy.Model, s *Samples, set MLS
 	}
 	hess := mat.NewSymDense(nf, nil)
 	d := make([]float64, nf)
-	if set.Warmup > 0 {
+	warmed := set.Warmup > 0 || set.WarmupSweeps > 0 // diffAll holds every chain's differences
+	if warmed {
 		for i := 0; i < n; i++ {
 			for a, k := range free {
 				d[a] = diffAll[i*np+k] / scale[k]
@@ -273,7 +274,7 @@ func MaximumLikelihood(ctx context.Context, m *energy.Model, s *Samples, set MLS
 			hess.SymRankOne(hess, 0.5/float64(n), mat.NewVecDense(nf, d))
 		}
 	}
-	hInit := set.Warmup > 0
+	hInit := warmed
 
 	rng := rand.New(rand.NewPCG(set.Seed, 0x4d4c))
 	type winStat struct{ sum, sum2 []float64 }

@@ -99,6 +99,11 @@ func (a *Acceptance) Passed() bool { return len(a.Failures) == 0 }
 // fails 3σ (5.8 %, 3.7σ at the 4×4 channel, where that held-out set is
 // itself low): FloorStdFailures reports such a reference.
 func Accept(ref, train, gen lattice.Stack, basis string, J int, critical bool) (*Acceptance, error) {
+	return accept(ref, train, gen, basis, J, critical, false)
+}
+
+// accept is Accept; pairs marks mirrored stacks (see compare).
+func accept(ref, train, gen lattice.Stack, basis string, J int, critical, pairs bool) (*Acceptance, error) {
 	for _, s := range []struct {
 		name string
 		st   lattice.Stack
@@ -117,7 +122,7 @@ func Accept(ref, train, gen lattice.Stack, basis string, J int, critical bool) (
 	if slices < 1 {
 		return nil, errorf("%d training fields cannot give a floor for %d generated fields (want at least as many)", train.N, gen.N)
 	}
-	g, err := Compare(ref, gen, basis, J)
+	g, err := compare(ref, gen, basis, J, pairs)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +140,7 @@ func Accept(ref, train, gen lattice.Stack, basis string, J int, critical bool) (
 	}
 	n := gen.N * gen.L * gen.L
 	for k := 0; k < slices; k++ {
-		f, err := Compare(ref, lattice.Stack{N: gen.N, L: gen.L, Data: train.Data[k*n : (k+1)*n]}, basis, J)
+		f, err := compare(ref, lattice.Stack{N: gen.N, L: gen.L, Data: train.Data[k*n : (k+1)*n]}, basis, J, pairs)
 		if err != nil {
 			return nil, err
 		}
@@ -186,8 +191,8 @@ func Accept(ref, train, gen lattice.Stack, basis string, J int, critical bool) (
 }
 
 // AcceptZ2 is Accept for fields whose law is symmetric under φ → −φ
-// (Ising and φ⁴ at zero field). Every set is judged with its mirror image
-// appended (Mirrored), so that the sign balance of a finite set drops out
+// (Ising and φ⁴ at zero field). Every set is judged with each field
+// followed by its mirror image (Mirrored), so that the sign balance of a finite set drops out
 // of the pixel histogram, and the sign balance itself is judged apart: the
 // pixel means of ref and gen must agree within AcceptMeanSigmas combined
 // jackknife standard errors.
@@ -206,15 +211,21 @@ func AcceptZ2(ref, train, gen lattice.Stack, basis string, J int, critical bool)
 		name string
 		st   lattice.Stack
 	}{{"reference", ref}, {"training", train}, {"generated", gen}} {
+		if s.st.N < 2 {
+			return nil, errorf("%d %s field(s) (want at least 2)", s.st.N, s.name)
+		}
 		if len(s.st.Data) != s.st.N*s.st.L*s.st.L {
 			return nil, errorf("%s stack holds %d values for %d fields of %d×%d", s.name, len(s.st.Data), s.st.N, s.st.L, s.st.L)
 		}
+	}
+	if train.N < gen.N {
+		return nil, errorf("%d training fields cannot give a floor for %d generated fields (want at least as many)", train.N, gen.N)
 	}
 	plain, err := Compare(ref, gen, basis, J)
 	if err != nil {
 		return nil, err
 	}
-	a, err := Accept(Mirrored(ref), Mirrored(train), Mirrored(gen), basis, J, critical)
+	a, err := accept(Mirrored(ref), Mirrored(train), Mirrored(gen), basis, J, critical, true)
 	if err != nil {
 		return nil, err
 	}
@@ -228,9 +239,9 @@ func AcceptZ2(ref, train, gen lattice.Stack, basis string, J int, critical bool)
 }
 
 // Mirrored returns the fields of s each followed by its mirror image −φ
-// (2·s.N fields). The pairs are adjacent, so that the jackknife blocks of
-// Compare keep each field with its mirror image, and a slice of 2k fields
-// of Mirrored(s) from an even index is the mirrored slice of k fields of s.
+// (2·s.N fields). The pairs are adjacent: a slice of 2k fields of
+// Mirrored(s) from an even index is the mirrored slice of k fields of s,
+// and AcceptZ2's jackknife averages each pair into one entry.
 func Mirrored(s lattice.Stack) lattice.Stack {
 	n := s.L * s.L
 	m := lattice.NewStack(2*s.N, s.L)

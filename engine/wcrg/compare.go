@@ -129,6 +129,20 @@ func stdKurt(m []float64) (std, kurt float64) {
 	return math.Sqrt(math.Max(v, 0)), c4 / (v * v)
 }
 
+// pairMeans returns the features averaged over consecutive pairs of
+// fields (a field and its mirror image); len(f) must be even.
+func (f fieldFeatures) pairMeans() fieldFeatures {
+	p := make(fieldFeatures, len(f)/2)
+	for i := range p {
+		a, b := f[2*i], f[2*i+1]
+		p[i] = make([]float64, len(a))
+		for k := range a {
+			p[i][k] = (a[k] + b[k]) / 2
+		}
+	}
+	return p
+}
+
 // jackknife returns g(mean features) and its jackknife standard error over
 // blocks of fields.
 func (f fieldFeatures) jackknife(g func(mean []float64) float64) (float64, float64) {
@@ -176,6 +190,14 @@ func (f fieldFeatures) jackknife(g func(mean []float64) float64) (float64, float
 // min(log₂ L, 4)). Errors are jackknife standard errors over 20 blocks of
 // fields.
 func Compare(a, b lattice.Stack, basis string, J int) (*Comparison, error) {
+	return compare(a, b, basis, J, false)
+}
+
+// compare is Compare; with pairs, both stacks hold mirrored pairs
+// (Mirrored) and the per-field features of each pair are averaged before
+// the jackknife, so that its blocks hold whole pairs (the means, and so
+// every statistic, are unchanged).
+func compare(a, b lattice.Stack, basis string, J int, pairs bool) (*Comparison, error) {
 	if a.L != b.L {
 		return nil, errorf("stacks of side %d and %d", a.L, b.L)
 	}
@@ -198,6 +220,9 @@ func Compare(a, b lattice.Stack, basis string, J int) (*Comparison, error) {
 	}
 	c := &Comparison{NA: a.N, NB: b.N, L: a.L, Wavelet: basis, Levels: J}
 	fa, fb := featuresOf(a, tr), featuresOf(b, tr)
+	if pairs {
+		fa, fb = fa.pairMeans(), fb.pairMeans()
+	}
 	L2 := float64(a.L * a.L)
 	xi := func(v []float64) float64 { return lattice.SecondMomentXi(v[4], v[5], a.L) }
 	scalars := []struct {

@@ -3,7 +3,9 @@ package wcrg
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/wcrglab/wcrg/engine/fieldio"
@@ -146,6 +148,19 @@ func TestFitZ2(t *testing.T) {
 			t.Errorf("level %d: Z₂ fit differs from the fit of the mirrored stack", j+1)
 		}
 	}
+	// With maximum likelihood (site sweeps) on the coarse scales it runs
+	// on the mirrored stack too.
+	set.Z2, set.MLFromLevel = true, 4
+	set.ML.Iterations, set.ML.Sweeps, set.ML.WarmupSweeps, set.ML.MaxStep = 30, 1, 2, 1
+	zml, err := Fit(context.Background(), data, set, Provenance{File: "demo"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range zml.Diagnostics[1:] {
+		if (d.Level >= 4) != (d.MLIterations > 0) {
+			t.Errorf("Z₂ fit with ML from level 4: level %d ran %d ML iterations", d.Level, d.MLIterations)
+		}
+	}
 	// The coarsest density of φ_J: equal at ±t within rounding.
 	c := z.Coarsest
 	if c == nil {
@@ -156,5 +171,42 @@ func TestFitZ2(t *testing.T) {
 		if math.Abs(a-b) > 1e-6*(1+math.Abs(a)) {
 			t.Errorf("coarsest energy at ±%g: %g and %g", v, a, b)
 		}
+	}
+}
+
+// TestAcceptZ2Errors: the jackknife of AcceptZ2 treats a field and its
+// mirror image as one entry, so statistics even in φ (the Binder
+// cumulant, ⟨m²⟩) get exactly the standard errors of the sets as given,
+// also when the block edges would split pairs (8 fields, 20 blocks).
+func TestAcceptZ2Errors(t *testing.T) {
+	const L = 16
+	rng := rand.New(rand.NewPCG(1, 2))
+	stack := func(n int) lattice.Stack {
+		s := lattice.NewStack(n, L)
+		for i := range s.Data {
+			s.Data[i] = rng.NormFloat64() + 0.3*float64(i/(L*L)%3)
+		}
+		return s
+	}
+	ref, train, gen := stack(8), stack(16), stack(8)
+	acc, err := AcceptZ2(ref, train, gen, "db4", 2, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := Compare(ref, gen, "db4", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"Binder U", "<m^2>"} {
+		z, p := acc.Generated.Scalar(name), plain.Scalar(name)
+		for _, v := range [][2]float64{{z.A, p.A}, {z.B, p.B}, {z.ErrA, p.ErrA}, {z.ErrB, p.ErrB}} {
+			if math.Abs(v[0]-v[1]) > 1e-12*(1+math.Abs(v[1])) {
+				t.Errorf("%s: mirrored %+v, as given %+v", name, z, p)
+				break
+			}
+		}
+	}
+	if _, err := AcceptZ2(ref, stack(4), gen, "db4", 2, true); err == nil || !strings.Contains(err.Error(), "4 training fields") {
+		t.Errorf("4 training fields for 8 generated: error %v, want one naming the given counts", err)
 	}
 }
