@@ -104,24 +104,10 @@ func Accept(ref, train, gen lattice.Stack, basis string, J int, critical bool) (
 
 // accept is Accept; pairs marks mirrored stacks (see compare).
 func accept(ref, train, gen lattice.Stack, basis string, J int, critical, pairs bool) (*Acceptance, error) {
-	for _, s := range []struct {
-		name string
-		st   lattice.Stack
-	}{{"reference", ref}, {"training", train}, {"generated", gen}} {
-		if s.st.N < 2 {
-			return nil, errorf("%d %s field(s) (want at least 2)", s.st.N, s.name)
-		}
-		if len(s.st.Data) != s.st.N*s.st.L*s.st.L {
-			return nil, errorf("%s stack holds %d values for %d fields of %d×%d", s.name, len(s.st.Data), s.st.N, s.st.L, s.st.L)
-		}
-	}
-	if train.L != ref.L {
-		return nil, errorf("training fields of side %d for reference fields of side %d", train.L, ref.L)
+	if err := checkAcceptStacks(ref, train, gen); err != nil {
+		return nil, err
 	}
 	slices := train.N / gen.N
-	if slices < 1 {
-		return nil, errorf("%d training fields cannot give a floor for %d generated fields (want at least as many)", train.N, gen.N)
-	}
 	g, err := compare(ref, gen, basis, J, pairs)
 	if err != nil {
 		return nil, err
@@ -190,6 +176,30 @@ func accept(ref, train, gen lattice.Stack, basis string, J int, critical, pairs 
 	return a, nil
 }
 
+// checkAcceptStacks reports stacks that Accept cannot judge: fewer than 2
+// fields, data of the wrong length, training fields of another side than
+// the reference's, or fewer training than generated fields.
+func checkAcceptStacks(ref, train, gen lattice.Stack) error {
+	for _, s := range []struct {
+		name string
+		st   lattice.Stack
+	}{{"reference", ref}, {"training", train}, {"generated", gen}} {
+		if s.st.N < 2 {
+			return errorf("%d %s field(s) (want at least 2)", s.st.N, s.name)
+		}
+		if len(s.st.Data) != s.st.N*s.st.L*s.st.L {
+			return errorf("%s stack holds %d values for %d fields of %d×%d", s.name, len(s.st.Data), s.st.N, s.st.L, s.st.L)
+		}
+	}
+	if train.L != ref.L {
+		return errorf("training fields of side %d for reference fields of side %d", train.L, ref.L)
+	}
+	if train.N < gen.N {
+		return errorf("%d training fields cannot give a floor for %d generated fields (want at least as many)", train.N, gen.N)
+	}
+	return nil
+}
+
 // AcceptZ2 is Accept for fields whose law is symmetric under φ → −φ
 // (Ising and φ⁴ at zero field). Every set is judged with each field
 // followed by its mirror image (Mirrored), so that the sign balance of a finite set drops out
@@ -207,19 +217,8 @@ func accept(ref, train, gen lattice.Stack, basis string, J int, critical, pairs 
 // not the shape of the distribution. The other criteria are even in φ and
 // change only through the mean subtracted from each plane's std.
 func AcceptZ2(ref, train, gen lattice.Stack, basis string, J int, critical bool) (*Acceptance, error) {
-	for _, s := range []struct {
-		name string
-		st   lattice.Stack
-	}{{"reference", ref}, {"training", train}, {"generated", gen}} {
-		if s.st.N < 2 {
-			return nil, errorf("%d %s field(s) (want at least 2)", s.st.N, s.name)
-		}
-		if len(s.st.Data) != s.st.N*s.st.L*s.st.L {
-			return nil, errorf("%s stack holds %d values for %d fields of %d×%d", s.name, len(s.st.Data), s.st.N, s.st.L, s.st.L)
-		}
-	}
-	if train.N < gen.N {
-		return nil, errorf("%d training fields cannot give a floor for %d generated fields (want at least as many)", train.N, gen.N)
+	if err := checkAcceptStacks(ref, train, gen); err != nil {
+		return nil, err
 	}
 	plain, err := Compare(ref, gen, basis, J)
 	if err != nil {
