@@ -533,7 +533,7 @@ func TestIsingSettingsButton(t *testing.T) {
 	a.estimate.wave.SetSelected("db8")
 	a.estimate.gamma.SetSelected(wcrg.GammaOne)
 	for _, e := range []*widget.Entry{a.estimate.levels, a.estimate.window, a.estimate.nodes, a.estimate.mlIter, a.estimate.mlBatch,
-		a.estimate.mlSteps, a.estimate.mlSweeps, a.estimate.mlWarmupSweeps, a.estimate.mlFrom, a.estimate.pairNodes} {
+		a.estimate.mlSteps, a.estimate.mlSweeps, a.estimate.mlWarmupSweeps, a.estimate.mlMinVisits, a.estimate.mlFrom, a.estimate.pairNodes} {
 		e.SetText("3")
 	}
 	a.estimate.qlo.SetText("0.1")
@@ -541,7 +541,12 @@ func TestIsingSettingsButton(t *testing.T) {
 	a.estimate.mlEta.SetText("0.9")
 	a.estimate.mlMaxStep.SetText("0.3")
 	a.estimate.z2.SetChecked(false)
+	a.generate.coarseFactor.SetText("3")
+	a.generate.zero.SetChecked(false)
 	a.estimate.setIsing()
+	if gs, err := a.generate.sampleSettings(); err != nil || gs.CoarseFactor != 8 || !gs.ZeroStart {
+		t.Errorf("generation after the Ising settings: coarse factor %d, zero start %v (%v); want 8, true", gs.CoarseFactor, gs.ZeroStart, err)
+	}
 	got, err := a.estimate.settings()
 	if err != nil {
 		t.Fatal(err)

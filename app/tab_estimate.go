@@ -37,16 +37,17 @@ type estimateTab struct {
 	qlo, qhi                        *widget.Entry
 	mlIter, mlBatch, mlSteps, mlEta *widget.Entry
 	// mlSweeps, mlWarmupSweeps and mlMaxStep let the ML chains relax by
-	// site sweeps (estimate.MLSettings), which Ising-like data need.
-	mlSweeps, mlWarmupSweeps, mlMaxStep *widget.Entry
-	mlFrom, pairNodes                   *widget.Entry
-	z2                                  *widget.Check // fit on ±φ (wcrg.Settings.Z2); not remembered between sessions
-	seed                                *widget.Entry
-	run, cancel                         *widget.Button
-	status                              *widget.Label
-	diag                                *widget.Label
-	curves, acceptance, potentials      *widgets.PlotView
-	content                             fyne.CanvasObject
+	// site sweeps (estimate.MLSettings), which Ising-like data need;
+	// mlMinVisits holds the descent until the chains have relaxed.
+	mlSweeps, mlWarmupSweeps, mlMaxStep, mlMinVisits *widget.Entry
+	mlFrom, pairNodes                                *widget.Entry
+	z2                                               *widget.Check // fit on ±φ (wcrg.Settings.Z2); not remembered between sessions
+	seed                                             *widget.Entry
+	run, cancel                                      *widget.Button
+	status                                           *widget.Label
+	diag                                             *widget.Label
+	curves, acceptance, potentials                   *widgets.PlotView
+	content                                          fyne.CanvasObject
 }
 
 func newEstimateTab(a *App) *estimateTab {
@@ -70,6 +71,7 @@ func newEstimateTab(a *App) *estimateTab {
 	t.mlSweeps = intEntry(0, 0, 10000)
 	t.mlWarmupSweeps = intEntry(0, 0, 100000)
 	t.mlMaxStep = floatEntry(estimate.DefaultMaxStep, 0.01, 10)
+	t.mlMinVisits = intEntry(3, 1, 10000)
 	t.mlFrom = intEntry(0, 0, 16)
 	t.pairNodes = intEntry(0, 0, energy.MaxPairNodes)
 	t.z2 = widget.NewCheck("fit on φ and −φ (Ising, φ⁴)", nil)
@@ -93,6 +95,7 @@ func newEstimateTab(a *App) *estimateTab {
 		widget.NewFormItem("ML site sweeps / iteration (Ising: 1)", t.mlSweeps),
 		widget.NewFormItem("ML warm-up site sweeps (Ising: 30)", t.mlWarmupSweeps),
 		widget.NewFormItem("ML largest parameter step (sweeps: 1)", t.mlMaxStep),
+		widget.NewFormItem("ML least visits per chain (Ising: 12)", t.mlMinVisits),
 		widget.NewFormItem("sm: ML from level (0 = none)", t.mlFrom),
 		widget.NewFormItem("Pair potential nodes (ML scales, 0 = none)", t.pairNodes),
 		widget.NewFormItem("Z₂ symmetry", t.z2),
@@ -128,7 +131,7 @@ func newEstimateTab(a *App) *estimateTab {
 		remembered{"basis", t.basis}, remembered{"levels", t.levels}, remembered{"window", t.window}, remembered{"nodes", t.nodes},
 		remembered{"qlo", t.qlo}, remembered{"qhi", t.qhi}, remembered{"mlIterations", t.mlIter}, remembered{"mlBatch", t.mlBatch},
 		remembered{"mlSteps", t.mlSteps}, remembered{"mlEta", t.mlEta}, remembered{"mlSweeps", t.mlSweeps},
-		remembered{"mlWarmupSweeps", t.mlWarmupSweeps}, remembered{"mlMaxStep", t.mlMaxStep}, remembered{"mlFrom", t.mlFrom}, remembered{"pairNodes", t.pairNodes},
+		remembered{"mlWarmupSweeps", t.mlWarmupSweeps}, remembered{"mlMaxStep", t.mlMaxStep}, remembered{"mlMinVisits", t.mlMinVisits}, remembered{"mlFrom", t.mlFrom}, remembered{"pairNodes", t.pairNodes},
 		remembered{"seed", t.seed}) // not z2: a symmetry of one data set, wrong for the next (lensing)
 	return t
 }
@@ -152,10 +155,18 @@ func (t *estimateTab) setIsing() {
 	t.mlSweeps.SetText(strconv.Itoa(s.ML.Sweeps))
 	t.mlWarmupSweeps.SetText(strconv.Itoa(s.ML.WarmupSweeps))
 	t.mlMaxStep.SetText(strconv.FormatFloat(s.ML.MaxStep, 'g', -1, 64))
+	t.mlMinVisits.SetText(strconv.Itoa(s.ML.MinVisits))
 	t.mlFrom.SetText(strconv.Itoa(s.MLFromLevel))
 	t.pairNodes.SetText(strconv.Itoa(s.PairNodes))
 	t.z2.SetChecked(s.Z2)
-	t.status.SetText("Settings for dequantized Ising spins: Haar, Z₂, maximum likelihood at every scale with pair potentials and site sweeps (a few minutes at L = 32). " +
+	if g := t.a.generate; g != nil {
+		// Generation to go with it: the large structures relax slowly, and
+		// white-noise starts put coarse blocks beyond saturation.
+		g.coarseFactor.SetText("8")
+		g.zero.SetChecked(true)
+	}
+	t.status.SetText("Settings for dequantized Ising spins: Haar, Z₂, maximum likelihood at every scale with pair potentials and site sweeps (about 10 minutes at L = 32); " +
+		"the Generate tab samples the coarse scales 8× longer, from zero. " +
 		"Judge generated fields at the first coarse scale: wcrg coarsen --wavelet haar --levels 1 on training, held-out and generated fields, then wcrg compare --z2 --floor.")
 }
 
@@ -195,6 +206,7 @@ func (t *estimateTab) settings() (wcrg.Settings, error) {
 	read("ML site sweeps", t.mlSweeps, &s.ML.Sweeps)
 	read("ML warm-up site sweeps", t.mlWarmupSweeps, &s.ML.WarmupSweeps)
 	readF("ML largest parameter step", t.mlMaxStep, &s.ML.MaxStep)
+	read("ML least visits per chain", t.mlMinVisits, &s.ML.MinVisits)
 	read("ML from level", t.mlFrom, &s.MLFromLevel)
 	read("pair potential nodes", t.pairNodes, &s.PairNodes)
 	if err == nil && s.PairNodes > 0 && s.Estimator == wcrg.EstimatorSM && s.MLFromLevel == 0 {

@@ -28,6 +28,7 @@ type generateTab struct {
 	a               *App
 	n, steps, adapt *widget.Entry
 	sweeps          *widget.Entry
+	coarseFactor    *widget.Entry // SampleSettings.CoarseFactor
 	seed            *widget.Entry
 	zero, symmetric *widget.Check
 	run, cancel     *widget.Button
@@ -55,6 +56,7 @@ func newGenerateTab(a *App) *generateTab {
 	t.steps = intEntry(100, 1, 100000)
 	t.adapt = intEntry(100, 0, 100000)
 	t.sweeps = intEntry(40, 0, 100000)
+	t.coarseFactor = intEntry(1, 1, 10000)
 	t.seed = intEntry(1, 0, 1<<31-1)
 	t.zero = widget.NewCheck("start φ̄ at 0 (default: white noise)", nil)
 	t.symmetric = widget.NewCheck("append −φ (Z₂ doubling)", nil)
@@ -63,6 +65,7 @@ func newGenerateTab(a *App) *generateTab {
 		widget.NewFormItem("MALA steps per scale", t.steps),
 		widget.NewFormItem("of which adapting δ", t.adapt),
 		widget.NewFormItem("then site sweeps", t.sweeps),
+		widget.NewFormItem("× at coarse scales (Ising: 8)", t.coarseFactor),
 		widget.NewFormItem("Seed", t.seed),
 	)
 	t.run = widget.NewButtonWithIcon("Generate", theme.MediaPlayIcon(), t.start)
@@ -106,7 +109,7 @@ func newGenerateTab(a *App) *generateTab {
 		}
 	})
 	a.remember("generate", remembered{"n", t.n}, remembered{"steps", t.steps}, remembered{"adapt", t.adapt}, remembered{"sweeps", t.sweeps},
-		remembered{"seed", t.seed}, remembered{"zeroStart", t.zero}, remembered{"symmetric", t.symmetric})
+		remembered{"coarseFactor", t.coarseFactor}, remembered{"seed", t.seed}, remembered{"zeroStart", t.zero}, remembered{"symmetric", t.symmetric})
 	return t
 }
 
@@ -129,6 +132,9 @@ func (t *generateTab) sampleSettings() (wcrg.SampleSettings, error) {
 		if set.Sweeps == 0 {
 			set.Sweeps = -1 // the form's 0 means none; the engine's, its default
 		}
+	}
+	if err == nil {
+		set.CoarseFactor, err = readInt("coarse-scale factor", t.coarseFactor)
 	}
 	var seed int
 	if err == nil {

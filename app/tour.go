@@ -43,11 +43,13 @@ func (a *App) RunTour(out io.Writer, pause time.Duration) {
 			a.estimate.z2.SetChecked(false)
 			a.estimate.wave.SetSelected(wcrg.DefaultSettings().Wavelet)
 			a.estimate.mlMaxStep.SetText(strconv.FormatFloat(estimate.DefaultMaxStep, 'g', -1, 64))
+			a.estimate.mlMinVisits.SetText("3")
 			a.estimate.start()
 		}},
 		{name: "generate", tab: "Generate", act: func(a *App) {
 			a.generate.n.SetText("64")
 			a.generate.steps.SetText("200")
+			a.generate.coarseFactor.SetText("1")
 			a.generate.start()
 		}},
 	}

@@ -130,12 +130,15 @@ func TestCLIPipeline(t *testing.T) {
 			Delta           float64 `json:"delta"`
 			Acceptance      float64 `json:"acceptance"`
 			SweepAcceptance float64 `json:"sweep_acceptance"`
+			Steps           int     `json:"steps"`
+			Sweeps          int     `json:"sweeps"`
 		} `json:"scales"`
-		Sweeps    int      `json:"site_sweeps_per_scale"`
-		Snapshots []string `json:"snapshots"`
+		Sweeps       int      `json:"site_sweeps_per_scale"`
+		CoarseFactor int      `json:"coarse_factor"`
+		Snapshots    []string `json:"snapshots"`
 	}
 	cliJSON(t, &smp, "sample", "--model", modelPath, "--n", "8", "--steps", "30", "--adapt", "10", "--sweeps", "12", "--batch", "5", "--seed", "2",
-		"--snapshots", "--out", genPath)
+		"--coarse-factor", "2", "--snapshots", "--out", genPath)
 	// Two levels at L = 16 leave a 4×4 coarsest field, sampled by MALA too,
 	// and then by site sweeps, whose acceptance is adapted towards 0.57.
 	if smp.Stored != 8 || !smp.Complete || len(smp.Scales) != 3 || len(smp.Snapshots) != 2 || smp.Sweeps != 12 {
@@ -144,6 +147,10 @@ func TestCLIPipeline(t *testing.T) {
 	for _, sc := range smp.Scales {
 		if !(sc.Delta > 0) || !(sc.Acceptance > 0) || !(sc.SweepAcceptance > 0.3 && sc.SweepAcceptance < 0.9) {
 			t.Errorf("sample scale %+v", sc)
+		}
+		// --coarse-factor 2: twice the steps and sweeps but at the finest scale.
+		if f := map[bool]int{true: 1, false: 2}[sc.Level == 1]; sc.Steps != 30*f || sc.Sweeps != 12*f {
+			t.Errorf("sample scale %d: %d steps and %d sweeps, want %d and %d", sc.Level, sc.Steps, sc.Sweeps, 30*f, 12*f)
 		}
 	}
 	st, _, err := fieldio.Read(genPath, fieldio.Options{})
@@ -156,7 +163,7 @@ func TestCLIPipeline(t *testing.T) {
 	var side samplesSidecar
 	if b, err := os.ReadFile(filepath.Join(dir, "gen.json")); err != nil {
 		t.Error(err)
-	} else if err := json.Unmarshal(b, &side); err != nil || side.Stored != 8 || side.ModelFile != modelPath || side.Seed != 2 {
+	} else if err := json.Unmarshal(b, &side); err != nil || side.Stored != 8 || side.ModelFile != modelPath || side.Seed != 2 || side.CoarseFactor != 2 {
 		t.Errorf("sidecar %+v (%v)", side, err)
 	}
 	cliExists(t, smp.Snapshots...)
@@ -387,6 +394,7 @@ func TestCLIErrors(t *testing.T) {
 		{[]string{"fit", "--data", missingNpy, "--out", filepath.Join(dir, "no", "such", "m.json")}, 1, "--out"},
 		{[]string{"sample", "--model", missingModel, "--out", filepath.Join(dir, "g.npy"), "--n", "0"}, 2, "--n"},
 		{[]string{"sample", "--model", missingModel, "--out", filepath.Join(dir, "g.txt")}, 2, "--out"},
+		{[]string{"sample", "--model", missingModel, "--out", filepath.Join(dir, "g.npy"), "--coarse-factor", "0"}, 2, "--coarse-factor"},
 		{[]string{"compare", missingNpy}, 2, "two field files"},
 		{[]string{"compare", missingNpy, missingNpy, "--floor", missingNpy, "--phase", "hot"}, 2, "--phase"},
 		{[]string{"compare", missingNpy, missingNpy, "--phase", "critical"}, 2, "--floor"},

@@ -122,6 +122,7 @@ lies beside the data) is written atomically to --out.`,
 		mlSweeps := fs.Int("ml-sweeps", 0, "ML: site-by-site MALA sweeps per chain and iteration, after the --ml-steps global steps (Ising-like data: 1)")
 		mlWarmupSweeps := fs.Int("ml-warmup-sweeps", 0, "ML: site sweeps of every chain after the --ml-warmup steps (Ising-like data: 30)")
 		mlMaxStep := fs.Float64("ml-max-step", estimate.DefaultMaxStep, "ML: largest change of a standardized parameter per iteration (with --ml-sweeps: 1)")
+		mlMinVisits := fs.Int("ml-min-visits", 3, "ML: advance every chain this many times on average before the descent may stop (Ising-like data: 12)")
 		mlAvg := fs.Int("ml-averaging", 0, "ML: iterations averaged after convergence (0: ⌈8n/B⌉, at most 500)")
 		seed := fs.Uint64("seed", 1, "random seed (ML chains)")
 		workers := fs.Int("workers", 0, "goroutines (0: one per core; results do not depend on it)")
@@ -147,6 +148,7 @@ lies beside the data) is written atomically to --out.`,
 			set.ML.Window, set.ML.Tolerance, set.ML.InitialStep = *mlWindow, *mlTol, *mlStep
 			set.ML.Warmup, set.ML.Averaging = *mlWarmup, *mlAvg
 			set.ML.Sweeps, set.ML.WarmupSweeps, set.ML.MaxStep = *mlSweeps, *mlWarmupSweeps, *mlMaxStep
+			set.ML.MinVisits = *mlMinVisits
 			if err := checkFitFlags(set, *maxFields); err != nil {
 				return err
 			}
@@ -351,6 +353,8 @@ func checkFitFlags(s wcrg.Settings, maxFields int) error {
 		return usagef("--ml-warmup-sweeps %d: want 0 … 1e5", ml.WarmupSweeps)
 	case !(ml.MaxStep > 0) || math.IsInf(ml.MaxStep, 0):
 		return usagef("--ml-max-step %g: want > 0", ml.MaxStep)
+	case ml.MinVisits < 1 || ml.MinVisits > 1e4:
+		return usagef("--ml-min-visits %d: want 1 … 1e4", ml.MinVisits)
 	}
 	if err := s.Validate(); err != nil {
 		return usagef("%v", err)

@@ -43,33 +43,34 @@ type sampleScale struct {
 
 // samplesSidecar is the JSON document written beside generated fields.
 type samplesSidecar struct {
-	Schema      string        `json:"schema"`
-	ModelFile   string        `json:"model_file"`
-	ModelSHA256 string        `json:"model_sha256"`
-	TrainedOn   string        `json:"trained_on,omitempty"`
-	L           int           `json:"L"`
-	Levels      int           `json:"levels"`
-	Seed        uint64        `json:"seed"`
-	Requested   int           `json:"requested"`
-	Stored      int           `json:"stored"`
-	Complete    bool          `json:"complete"`
-	Batch       int           `json:"batch"`
-	Steps       int           `json:"steps_per_scale"`
-	Adapt       int           `json:"adapting_steps"`
-	Sweeps      int           `json:"site_sweeps_per_scale"`
-	InitStep    float64       `json:"initial_step,omitempty"`
-	ZeroStart   bool          `json:"zero_start,omitempty"`
-	Symmetric   bool          `json:"symmetric,omitempty"`
-	Scales      []sampleScale `json:"scales"` // coarse to fine
-	MeanAbsM    float64       `json:"mean_abs_m"`
-	Binder      float64       `json:"binder"`
-	Seconds     float64       `json:"seconds"`
-	SecPerField float64       `json:"seconds_per_field"`
-	Snapshots   []string      `json:"snapshots,omitempty"`
-	Kappa       string        `json:"kappa_file,omitempty"` // lensing models: the fields mapped back to κ
-	Created     string        `json:"created"`
-	Command     string        `json:"command"`
-	OutputFile  string        `json:"file"`
+	Schema       string        `json:"schema"`
+	ModelFile    string        `json:"model_file"`
+	ModelSHA256  string        `json:"model_sha256"`
+	TrainedOn    string        `json:"trained_on,omitempty"`
+	L            int           `json:"L"`
+	Levels       int           `json:"levels"`
+	Seed         uint64        `json:"seed"`
+	Requested    int           `json:"requested"`
+	Stored       int           `json:"stored"`
+	Complete     bool          `json:"complete"`
+	Batch        int           `json:"batch"`
+	Steps        int           `json:"steps_per_scale"`
+	Adapt        int           `json:"adapting_steps"`
+	Sweeps       int           `json:"site_sweeps_per_scale"`
+	CoarseFactor int           `json:"coarse_factor,omitempty"` // steps and sweeps multiplied at every scale but the finest
+	InitStep     float64       `json:"initial_step,omitempty"`
+	ZeroStart    bool          `json:"zero_start,omitempty"`
+	Symmetric    bool          `json:"symmetric,omitempty"`
+	Scales       []sampleScale `json:"scales"` // coarse to fine
+	MeanAbsM     float64       `json:"mean_abs_m"`
+	Binder       float64       `json:"binder"`
+	Seconds      float64       `json:"seconds"`
+	SecPerField  float64       `json:"seconds_per_field"`
+	Snapshots    []string      `json:"snapshots,omitempty"`
+	Kappa        string        `json:"kappa_file,omitempty"` // lensing models: the fields mapped back to κ
+	Created      string        `json:"created"`
+	Command      string        `json:"command"`
+	OutputFile   string        `json:"file"`
 }
 
 // batchSeed is the seed of batch b: the run's seed for the first batch (so
@@ -116,8 +117,10 @@ site-by-site MALA sweeps (every coarse site's three details moved and accepted
 alone; their relaxation time does not grow with the lattice, global MALA's does;
 bases without a local synthesis, shannon, get 15 global steps per sweep instead);
 then φ_{j−1} = γ_j(Gᵀφ_j + Ḡᵀφ̄_j). Fields come back in the data's raw units.
-Check that a run is converged by repeating it with 4× the sweeps and a new seed
-and comparing the two with 'wcrg compare'.
+--coarse-factor F multiplies the steps and sweeps at every scale but the finest,
+where a step is 4× cheaper per level and the large structures relax slowly (Ising
+near β_c: 8). Check that a run is converged by repeating it with 4× the sweeps
+and a new seed and comparing the two with 'wcrg compare'.
 
 Fields are made in batches of --batch; batch b uses a seed derived from --seed
 and b (batch 0 uses --seed itself, so a run of one batch equals the app's
@@ -137,6 +140,7 @@ into a directory named after the output.`,
 		sweeps := fs.Int("sweeps", 40, "site-by-site MALA sweeps per scale after the global steps (0: none)")
 		initStep := fs.Float64("step", 0, "initial MALA step δ_j (0: from the fit, or 1/curvature bound)")
 		zero := fs.Bool("zero-start", false, "start every φ̄_j at 0 instead of white noise")
+		coarseFactor := fs.Int("coarse-factor", 1, "multiply the steps and sweeps at every scale but the finest (Ising near β_c: 8)")
 		sym := fs.Bool("symmetric", false, "also store −φ for every field (Z₂ doubling; 2n fields)")
 		batch := fs.Int("batch", 100, "fields per batch (the file is extended after each batch)")
 		snapshots := fs.Bool("snapshots", false, "write field 0 after every scale as an image (PNG + CSV)")
@@ -163,6 +167,8 @@ into a directory named after the output.`,
 				return usagef("--adapt %d: want 0 … --steps (%d)", *adapt, *steps)
 			case !(*initStep >= 0) || math.IsInf(*initStep, 0):
 				return usagef("--step %g: want ≥ 0 (0: automatic)", *initStep)
+			case *coarseFactor < 1 || *coarseFactor > 1e4 || float64(*steps)*float64(*coarseFactor) > 1e7:
+				return usagef("--coarse-factor %d: want 1 … 1e4, with at most 1e7 steps at a scale", *coarseFactor)
 			case *batch < 1:
 				return usagef("--batch %d: want ≥ 1", *batch)
 			case *workers < 0:
@@ -185,9 +191,12 @@ into a directory named after the output.`,
 			}
 			side := &samplesSidecar{Schema: "wcrg-lab/samples/v1", ModelFile: *modelPath, ModelSHA256: fileSHA256(*modelPath),
 				TrainedOn: m.Provenance.File, L: L, Levels: J, Seed: *seed, Requested: *n, Batch: min(*batch, *n),
-				Steps: *steps, Adapt: adaptSteps, Sweeps: *sweeps, InitStep: *initStep, ZeroStart: *zero, Symmetric: *sym,
+				Steps: *steps, Adapt: adaptSteps, Sweeps: *sweeps, CoarseFactor: *coarseFactor, InitStep: *initStep, ZeroStart: *zero, Symmetric: *sym,
 				Created: time.Now().UTC().Format(time.RFC3339), OutputFile: filepath.Base(*out)}
 			side.Command = fmt.Sprintf("wcrg sample --model %s --n %d --seed %d --steps %d --adapt %d --sweeps %d --batch %d", *modelPath, *n, *seed, *steps, adaptSteps, *sweeps, side.Batch)
+			if *coarseFactor > 1 {
+				side.Command += fmt.Sprintf(" --coarse-factor %d", *coarseFactor)
+			}
 			if *zero {
 				side.Command += " --zero-start"
 			}
@@ -235,7 +244,7 @@ into a directory named after the output.`,
 			var runErr error
 			for b := 0; b < nb && runErr == nil; b++ {
 				count := min(side.Batch, *n-b*side.Batch)
-				set := wcrg.SampleSettings{N: count, Steps: *steps, Adapt: adaptSteps, Sweeps: engineSweeps(*sweeps), InitStep: *initStep, ZeroStart: *zero,
+				set := wcrg.SampleSettings{N: count, Steps: *steps, Adapt: adaptSteps, Sweeps: engineSweeps(*sweeps), CoarseFactor: *coarseFactor, InitStep: *initStep, ZeroStart: *zero,
 					Symmetric: *sym, Snapshots: *snapshots && b == 0, Seed: batchSeed(*seed, b), Workers: *workers}
 				res, err := wcrg.Sample(ctx, m, set, func(sp wcrg.SampleProgress) {
 					lvl := fmt.Sprintf("scale %d (%d×%d → %d×%d)", sp.Level, L>>sp.Level, L>>sp.Level, L>>(sp.Level-1), L>>(sp.Level-1))

@@ -395,3 +395,74 @@ func TestPhi4FinestConditional(t *testing.T) {
 		}
 	}
 }
+
+// TestBalanceScalarGauge checks that balancing the hat potential of a
+// conditional model changes no energy difference between states with the
+// same condition whose fine values lie in the node range (the removed
+// linear function sums to a constant over the fine field), for hats and
+// quadratic B-splines, that it zeroes α_0, and that plain models are left
+// alone.
+func TestBalanceScalarGauge(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	for _, kind := range []string{BasisHat, BasisBSpline2} {
+		sb := ScalarBasis{Kind: kind, Nodes: 20, Lo: -8, Hi: 8}
+		checkBalance(t, rng, sb)
+	}
+}
+
+func checkBalance(t *testing.T, rng *rand.Rand, sb ScalarBasis) {
+	t.Helper()
+	for mi, m := range newModels(t, sb) {
+		for i := range m.Theta {
+			m.Theta[i] = rng.NormFloat64()
+		}
+		a := m.ScalarCoefficients()
+		a[0] = 5 // a slope of −5/16 relative to the balanced potential
+		c := m.NewConditioned()
+		if m.IsConditional() {
+			c.SetCondition(randField(rng, m.N*m.N, 1))
+		}
+		x1, x2 := randField(rng, m.Dim(), 1), randField(rng, m.Dim(), 1)
+		g := make([]float64, m.Dim())
+		e1, ok1 := c.EnergyGrad(x1, g)
+		e2, ok2 := c.EnergyGrad(x2, g)
+		if !ok1 || !ok2 {
+			t.Fatalf("%s model %d: a test field outside the support", sb.Kind, mi)
+		}
+		before := append([]float64(nil), m.Theta...)
+		slope := m.BalanceScalarGauge()
+		if !m.IsConditional() {
+			if slope != 0 || !equalSlices(before, m.Theta) {
+				t.Errorf("%s model %d (plain): balancing changed θ (slope %g)", sb.Kind, mi, slope)
+			}
+			continue
+		}
+		if want := -5.0 / 16; math.Abs(slope-want) > 1e-12 {
+			t.Errorf("%s model %d: removed slope %g, want %g", sb.Kind, mi, slope, want)
+		}
+		if a0 := m.ScalarCoefficients()[0]; a0 != 0 {
+			t.Errorf("%s model %d: α_0 = %g after balancing (want 0, the last node's)", sb.Kind, mi, a0)
+		}
+		c.SetTheta()
+		f1, _ := c.EnergyGrad(x1, g)
+		f2, _ := c.EnergyGrad(x2, g)
+		if d := (f1 - f2) - (e1 - e2); math.Abs(d) > 1e-9*math.Max(1, math.Abs(e1-e2)) {
+			t.Errorf("%s model %d: E(x1) − E(x2) changed by %g (from %g)", sb.Kind, mi, d, e1-e2)
+		}
+		if math.Abs((f1-e1)-(f2-e2)) > 1e-9*math.Max(1, math.Abs(f1-e1)) || math.Abs(f1-e1) < 1e-6 {
+			t.Errorf("%s model %d: energies shifted by %g and %g (want one non-zero constant)", sb.Kind, mi, f1-e1, f2-e2)
+		}
+	}
+}
+
+func equalSlices(a, b []float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

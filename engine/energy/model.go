@@ -227,3 +227,37 @@ func modn(i, n int) int {
 	}
 	return i
 }
+
+// BalanceScalarGauge removes from the scalar potential of a conditional
+// model (hats or quadratic B-splines) the linear function that makes its
+// coefficients at the two ends of the node range equal (α_0 = 0, the value
+// of the dropped last function), and reports the slope removed (per unit
+// of t). Other models and bases are left as they are (slope 0).
+//
+// Away from the ends this changes no conditional probability: the bases
+// reproduce linear functions exactly (hats on [Lo, Hi], quadratic
+// B-splines on [Lo + Δ/2, Hi − Δ/2]), and Σ_x φ_{j−1}(x) does not depend on
+// the details φ̄_j (the detail filters sum to zero), so the energy of every
+// state changes by the same constant given φ_j. The slope is therefore not
+// identified by the data, and a fit leaves it where its noise puts it. But
+// beyond the node range the potential goes to the same value at both ends,
+// so a slope there makes the energy fall off one end: fitted to Ising spins
+// near β_c, the 2×2 scale lost 16 units of energy past one end of its
+// range, beyond saturation, and 4.5 % of the generated 32×32 fields had a
+// block beyond every training value (1.4 % after balancing). Balanced, the
+// energy beyond the data is the same at both ends, as φ → −φ symmetry
+// requires.
+func (m *Model) BalanceScalarGauge() (slope float64) {
+	b := m.Scalar
+	if !m.IsConditional() || (b.Kind != BasisHat && b.Kind != BasisBSpline2) || b.Len() == 0 {
+		return 0
+	}
+	a := m.ScalarCoefficients()
+	// Subtract ℓ(t) = α_0 (Hi − t)/(Hi − Lo), whose coefficients are its
+	// values at the nodes (zero at the last one).
+	a0 := a[0]
+	for k := range a {
+		a[k] -= a0 * (b.Hi - b.Node(k)) / (b.Hi - b.Lo)
+	}
+	return -a0 / (b.Hi - b.Lo)
+}

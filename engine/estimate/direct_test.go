@@ -52,3 +52,42 @@ func TestDirectMaximumLikelihoodGaussian(t *testing.T) {
 		t.Errorf("direct ML couplings off by %.2f %% (converged %v)", 100*e, res.Converged)
 	}
 }
+
+// TestMLMinVisits checks that the descent does not stop before every chain
+// has been advanced MinVisits times on average (MinVisits·n/B iterations),
+// and the range check.
+func TestMLMinVisits(t *testing.T) {
+	const L, m, n, batch = 8, 0.5, 200, 50
+	fields := freeFieldStack(t, n, L, m, 9)
+	s := NewPlainSamples(n, L)
+	for i := 0; i < n; i++ {
+		_, x, fine := s.At(i)
+		copy(x, fields.Field(i).Data)
+		copy(fine, fields.Field(i).Data)
+	}
+	for _, visits := range []int{1, 20} {
+		mod, err := energy.NewPlain(L, 1, energy.ScalarBasis{Kind: energy.BasisNone})
+		if err != nil {
+			t.Fatal(err)
+		}
+		exact, _ := mod.ProjectQuadratic(energy.LaplacianOperator(L, 1, m*m))
+		copy(mod.Theta, exact) // start at the answer: the descent may stop as soon as it is allowed to
+		res, err := MaximumLikelihood(context.Background(), mod, s, MLSettings{Seed: 2, Batch: batch, MinVisits: visits, Averaging: 1}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		least := (visits*n + batch - 1) / batch
+		t.Logf("MinVisits %d: %d iterations (at least %d), converged %v", visits, res.Iterations, least, res.Converged)
+		if res.Iterations < least || !res.Converged {
+			t.Errorf("MinVisits %d: the descent stopped after %d iterations (want at least %d), converged %v", visits, res.Iterations, least, res.Converged)
+		}
+		if visits == 20 && res.Iterations > 2*least {
+			t.Errorf("MinVisits %d: %d iterations, from the answer (want about %d)", visits, res.Iterations, least)
+		}
+	}
+	for _, v := range []int{-1, 20000} {
+		if (MLSettings{MinVisits: v}).Validate() == nil {
+			t.Errorf("MinVisits %d accepted", v)
+		}
+	}
+}

@@ -283,6 +283,7 @@ func fitScale(ctx context.Context, set Settings, s *estimate.Samples, newModel f
 			return nil, diag, err
 		}
 		diag.MLIterations, diag.MLConverged, diag.Step = res.Iterations, res.Converged, res.Step
+		m.BalanceScalarGauge() // the slope is not identified; balanced, the energy beyond the data is the same at both ends
 		if h := res.History; len(h) > 0 {
 			diag.MLChiSquare = h[len(h)-1].ChiSquare
 		}

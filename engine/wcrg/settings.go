@@ -90,13 +90,15 @@ func DefaultSettings() Settings {
 // wavelets, so that φ_1 is Kadanoff's block spin; every field and its
 // mirror image (Z2); maximum likelihood at every scale (MLFromLevel 1)
 // with 12×12 pair potentials; ML chains relaxed by site sweeps (one per
-// iteration, 30 in the warm-up) with a largest standardized step of 1 and
-// up to 1000 iterations.
+// iteration, 30 in the warm-up) with a largest standardized step of 1, at
+// least 12 visits of every chain before the descent may stop (the coarse
+// scales' equilibrium moves for that long) and up to 1000 iterations.
 func IsingSettings() Settings {
 	s := DefaultSettings()
 	s.Wavelet, s.Z2 = "haar", true
 	s.MLFromLevel, s.PairNodes = 1, 12
 	s.ML.Sweeps, s.ML.WarmupSweeps, s.ML.MaxStep, s.ML.Iterations = 1, 30, 1, 1000
+	s.ML.MinVisits = 12
 	return s
 }
 

@@ -57,6 +57,7 @@ func TestFitSampleGaussianRoundTrip(t *testing.T) {
 		{N: 600, Seed: 5},
 		{N: 600, Seed: 6, Steps: 300, Sweeps: -1},
 		{N: 600, Seed: 7, Steps: 10, Adapt: 10, Sweeps: 60},
+		{N: 600, Seed: 8, Steps: 10, Adapt: 10, Sweeps: 15, CoarseFactor: 4}, // 40 and 60 above the finest scale
 	} {
 		res, err := Sample(context.Background(), m2, ss, nil)
 		if err != nil {
@@ -67,6 +68,11 @@ func TestFitSampleGaussianRoundTrip(t *testing.T) {
 				ss.Steps, ss.Sweeps, sc.Level, sc.Delta, sc.Acceptance, sc.SweepDelta, sc.SweepAcceptance)
 			if ss.Sweeps >= 0 && sc.Level <= m2.Levels && !(sc.SweepAcceptance > 0.4 && sc.SweepAcceptance < 0.8) {
 				t.Errorf("level %d: site-sweep acceptance %.3f, want near 0.57", sc.Level, sc.SweepAcceptance)
+			}
+			if f := max(ss.CoarseFactor, 1); f > 1 {
+				if sc.Level >= 2 && (sc.Steps != f*ss.Steps || sc.Sweeps != f*ss.Sweeps) || sc.Level == 1 && (sc.Steps != ss.Steps || sc.Sweeps != ss.Sweeps) {
+					t.Errorf("coarse factor %d, level %d: %d steps and %d sweeps run (the settings' %d and %d)", f, sc.Level, sc.Steps, sc.Sweeps, ss.Steps, ss.Sweeps)
+				}
 			}
 		}
 		checkFreeSpectrum(t, res.Fields, L, mass)
@@ -185,5 +191,21 @@ func TestMLFromLevel(t *testing.T) {
 	set.MLFromLevel = -1
 	if set.Validate() == nil {
 		t.Error("MLFromLevel −1 accepted")
+	}
+}
+
+// TestSampleCoarseFactorValidate checks the range check of
+// SampleSettings.CoarseFactor.
+func TestSampleCoarseFactorValidate(t *testing.T) {
+	for _, f := range []int{-1, 20000} {
+		if (SampleSettings{N: 1, CoarseFactor: f}).Validate() == nil {
+			t.Errorf("coarse factor %d accepted", f)
+		}
+	}
+	if (SampleSettings{N: 1, Steps: 1e6, CoarseFactor: 100}).Validate() == nil {
+		t.Error("1e8 steps per scale accepted")
+	}
+	if err := (SampleSettings{N: 1, CoarseFactor: 8}).Validate(); err != nil {
+		t.Error(err)
 	}
 }
