@@ -246,7 +246,7 @@ func modn(i, n int) int {
 // range, beyond saturation, and 4.5 % of the generated 32×32 fields had a
 // block beyond every training value (1.4 % after balancing). Balanced, the
 // energy beyond the data is the same at both ends, as φ → −φ symmetry
-// requires.
+// requires; wcrg.Fit balances the models it fits with Settings.Z2.
 func (m *Model) BalanceScalarGauge() (slope float64) {
 	b := m.Scalar
 	if !m.IsConditional() || (b.Kind != BasisHat && b.Kind != BasisBSpline2) || b.Len() == 0 {
