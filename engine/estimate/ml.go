@@ -115,7 +115,7 @@ func (s MLSettings) Validate() error {
 	case s.MaxStep < 0 || math.IsNaN(s.MaxStep) || math.IsInf(s.MaxStep, 0):
 		return fmt.Errorf("estimate: largest standardized step %g (want ≥ 0; 0 means the default %g)", s.MaxStep, DefaultMaxStep)
 	case s.MinVisits < 0 || s.MinVisits > 1e4:
-		return fmt.Errorf("estimate: %d visits of every chain before convergence (want 1 … 1e4)", s.MinVisits)
+		return fmt.Errorf("estimate: %d visits of every chain before convergence (want 1 … 1e4; 0 means the default 3)", s.MinVisits)
 	case s.Warmup < 0 || s.Averaging < 0:
 		return fmt.Errorf("estimate: warm-up %d and averaging %d must be ≥ 0", s.Warmup, s.Averaging)
 	}

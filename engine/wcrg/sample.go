@@ -273,18 +273,15 @@ func Sample(ctx context.Context, m *Model, set SampleSettings, progress func(Sam
 	N, J, L := set.N, m.Levels, m.L
 	workers := parallel.Workers(set.Workers)
 	res := &SampleResult{Seed: set.Seed}
-	// Progress weight of the scale producing a side×side field: its size
-	// times the sampling factor of its level (side L>>(level−1)).
-	weight := func(side int) float64 {
-		level := 1
-		for L>>level >= side && level <= J {
-			level++
-		}
+	// Progress weight of scale level (J+1: the coarsest model): the size of
+	// the field it samples, times its sampling factor.
+	weight := func(level int) float64 {
+		side := L >> min(level-1, J)
 		return float64(side*side) * set.levelFactor(level)
 	}
 	var total, done float64
-	for j := 0; j <= J; j++ {
-		total += weight(L >> j)
+	for level := 1; level <= J+1; level++ {
+		total += weight(level)
 	}
 
 	// Per-field random streams, one per scale.
@@ -315,7 +312,7 @@ func Sample(ctx context.Context, m *Model, set SampleSettings, progress func(Sam
 			func(p SampleProgress) {
 				if progress != nil {
 					p.Levels = J
-					p.Fraction = p.Fraction * weight(side) / total
+					p.Fraction = p.Fraction * weight(J+1) / total
 					p.Elapsed = time.Since(start)
 					progress(p)
 				}
@@ -325,20 +322,20 @@ func Sample(ctx context.Context, m *Model, set SampleSettings, progress func(Sam
 		}
 		res.Scales = append(res.Scales, sc)
 	}
-	done += weight(side)
+	done += weight(J + 1)
 
 	// Conditionals, coarse to fine.
 	cur := J
 	coarse, scales, err := m.refine(ctx, coarse, J, 1, set, workers, func(j int, p SampleProgress) {
 		if j != cur {
-			done += weight(L >> (cur - 1))
+			done += weight(cur)
 			cur = j
 		}
 		if progress == nil {
 			return
 		}
 		p.Levels = J
-		p.Fraction = (done + p.Fraction*weight(L>>(j-1))) / total
+		p.Fraction = (done + p.Fraction*weight(j)) / total
 		p.Elapsed = time.Since(start)
 		progress(p)
 	})
